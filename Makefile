@@ -1,0 +1,75 @@
+# Quick start: `make demo` (whole job on sample data) and `make test` (every test).
+# Each target creates the virtualenv and installs the pinned stack first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+
+export TELEMETRY_DB ?= $(CURDIR)/warehouse.duckdb
+export DBT_PROFILES_DIR := $(CURDIR)
+export DBT_PROJECT_DIR := $(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export GX_ANALYTICS_ENABLED := false
+
+SAMPLE_DIR ?= sample_data
+SAMPLE_EVENTS ?= 20000
+SAMPLE_DAYS ?= 28
+SAMPLE_SEED ?= 42
+SAMPLE_BAD_FRACTION ?= 0.01
+
+.PHONY: help venv demo sample load build gx docs test lint pytest bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed ## Create .venv with the pinned stack
+
+demo: venv sample load build gx ## Generate sample data, load it, dbt build, validate; then say what to query
+	@echo
+	@echo "Warehouse: $(TELEMETRY_DB)"
+	@echo "Try:  $(BIN)/duckdb $(TELEMETRY_DB) -c 'select event, count(*) from raw.events group by 1'"
+	@echo "      $(BIN)/duckdb $(TELEMETRY_DB) -c 'from mart_training_runtimes limit 10'"
+	@echo "      $(BIN)/duckdb $(TELEMETRY_DB) -c 'from mart_server_deployment_configs limit 10'"
+	@echo "      $(BIN)/duckdb $(TELEMETRY_DB) -c 'from mart_nlu_test_sizes limit 10'"
+	@echo "Data-quality report: reports/data_quality/summary.md"
+
+sample: venv ## Write a sample Segment archive to $(SAMPLE_DIR)
+	$(PY) -m loaders generate --events $(SAMPLE_EVENTS) --days $(SAMPLE_DAYS) --seed $(SAMPLE_SEED) \
+		--bad-fraction $(SAMPLE_BAD_FRACTION) --out $(SAMPLE_DIR)
+
+load: venv ## Load $(SAMPLE_DIR) into the warehouse
+	$(PY) -m loaders load $(SAMPLE_DIR)
+
+build: venv ## dbt build (seeds, models, tests)
+	$(BIN)/dbt build
+
+gx: venv ## Great Expectations checkpoint and data-quality report
+	$(PY) -m expectations
+
+docs: venv ## dbt docs (static, offline)
+	$(BIN)/dbt docs generate --static
+
+lint: venv ## ruff and sqlfluff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint models macros tests/dbt
+
+pytest: venv
+	$(BIN)/pytest
+
+test: lint pytest ## Lint and run every test
+
+bench: venv ## Loader benchmark (1M events)
+	$(PY) bench/load.py --events 1000000
+
+clean: ## Remove generated files (keeps .venv and the warehouse)
+	rm -rf target logs $(SAMPLE_DIR) reports bench/out

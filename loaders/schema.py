@@ -1,0 +1,76 @@
+"""The raw layer: DDL for ``raw.loads``, ``raw.events`` and ``raw.rejected_events``.
+
+The raw layer is the contract between the loader and everything downstream (dbt sources, GX).
+It keeps each accepted message whole in ``message`` so every model can be rebuilt from raw alone.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+REJECT_REASONS: tuple[str, ...] = (
+    "invalid_json",
+    "not_an_object",
+    "missing_event",
+    "missing_user_id",
+    "invalid_utf8",
+    "too_large",
+)
+
+DDL = """
+create schema if not exists raw;
+
+create sequence if not exists raw.load_id_seq start 1;
+
+create table if not exists raw.loads (
+    load_id       bigint primary key,
+    run_id        varchar not null,
+    source_file   varchar not null,
+    file_sha256   varchar,
+    bytes         bigint,
+    lines         bigint,
+    records       bigint,
+    accepted      bigint,
+    duplicates    bigint,
+    rejected      bigint,
+    started_at    timestamp not null,
+    finished_at   timestamp,
+    status        varchar not null,
+    error         varchar
+);
+
+create table if not exists raw.events (
+    message_id               varchar not null,
+    event                    varchar not null,
+    user_id                  varchar not null,
+    event_at                 timestamp not null,
+    event_at_source          varchar not null,
+    received_at              timestamp,
+    message_type             varchar,
+    properties               json,
+    context                  json,
+    message                  json not null,
+    is_generated_message_id  boolean not null,
+    load_id                  bigint not null,
+    source_file              varchar not null,
+    line_number              bigint not null,
+    record_index             integer
+);
+
+create table if not exists raw.rejected_events (
+    load_id       bigint not null,
+    source_file   varchar not null,
+    file_sha256   varchar not null,
+    line_number   bigint not null,
+    record_index  integer,
+    reason        varchar not null,
+    detail        varchar,
+    raw_line      varchar,
+    raw_bytes     blob
+);
+"""
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw schema, its tables and the load-id sequence if they do not exist."""
+    con.execute(DDL)

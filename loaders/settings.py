@@ -1,0 +1,20 @@
+"""Settings shared by every command: where the warehouse lives and the loader's limits."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = REPO_ROOT / "warehouse.duckdb"
+
+#: Lines longer than this (in bytes, without the newline) are quarantined as ``too_large``.
+#: Segment accepts at most 32 KB per call; a Segment-enriched line is a little larger.
+#: 1 MiB leaves room for other captures while keeping one bad line from exhausting memory.
+MAX_LINE_BYTES = 1024 * 1024
+
+
+def warehouse_path() -> Path:
+    """The warehouse file: ``$TELEMETRY_DB`` or ``warehouse.duckdb`` in the repo root."""
+    value = os.environ.get("TELEMETRY_DB")
+    return Path(value).expanduser().resolve() if value else DEFAULT_DB
