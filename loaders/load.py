@@ -1,0 +1,232 @@
+"""``python -m loaders load``: land files in the raw layer, each file in one transaction."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from loaders import stage
+from loaders.classify import COUNTS, INSERT_EVENTS, INSERT_REJECTS, LOSERS, VIEWS
+from loaders.files import InputFile, describe, expand
+from loaders.schema import ensure_schema
+
+CHUNK_BYTES = 256 * 1024 * 1024  # compressed bytes read by one parallel DuckDB scan
+CHUNK_FILES = 256
+
+
+class WarehouseInUse(Exception):
+    """Another process holds the warehouse file."""
+
+
+@dataclass
+class FileResult:
+    path: Path
+    status: str  # loaded | skipped | failed
+    bytes: int = 0
+    lines: int = 0
+    records: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    error: str | None = None
+    load_id: int | None = None
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    results: list[FileResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def total(self, name: str) -> int:
+        return sum(getattr(result, name) for result in self.results)
+
+    def with_status(self, status: str) -> list[FileResult]:
+        return [result for result in self.results if result.status == status]
+
+
+def connect(db_path: Path) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse for writing; a held lock becomes :class:`WarehouseInUse`."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(db_path))
+    except duckdb.IOException as error:
+        if "lock" in str(error).lower():
+            holder = re.search(r"PID \d+", str(error))
+            who = f" ({holder.group(0)})" if holder else ""
+            raise WarehouseInUse(
+                f"warehouse {db_path} is in use by another process{who}; "
+                "nothing was loaded — retry when that process has finished"
+            ) from error
+        raise
+    con.execute("set TimeZone = 'UTC'")
+    ensure_schema(con)
+    return con
+
+
+def _chunks(files: list[tuple[int, InputFile]]) -> list[dict[int, InputFile]]:
+    chunks: list[dict[int, InputFile]] = []
+    current: dict[int, InputFile] = {}
+    size = 0
+    for idx, info in files:
+        if current and (size + info.bytes > CHUNK_BYTES or len(current) >= CHUNK_FILES):
+            chunks.append(current)
+            current, size = {}, 0
+        current[idx] = info
+        size += info.bytes
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _record_failure(con: duckdb.DuckDBPyConnection, run_id: str, result: FileResult, sha: str | None) -> None:
+    now = datetime.utcnow()
+    result.load_id = con.execute("select nextval('raw.load_id_seq')").fetchone()[0]
+    con.execute(
+        "insert into raw.loads values ($1, $2, $3, $4, $5, null, null, 0, 0, 0, 0, $6, $6, 'failed', $7)",
+        [result.load_id, run_id, str(result.path), sha, result.bytes or None, now, result.error],
+    )
+
+
+def _read_chunk(con: duckdb.DuckDBPyConnection, chunk: dict[int, InputFile]) -> dict[int, str]:
+    """Fill ``classified`` for a chunk; returns the files that could not be read, with their error."""
+    stage.reset(con)
+    failed: dict[int, str] = {}
+    try:
+        stage.read_fast(con, chunk)
+    except duckdb.Error:
+        stage.reset(con)
+        for idx, info in chunk.items():  # find the culprit(s) one file at a time
+            try:
+                stage.read_fast(con, {idx: info})
+            except duckdb.Error as error:
+                failed[idx] = str(error).splitlines()[0]
+    readable = {idx: info for idx, info in chunk.items() if idx not in failed}
+    rejects: list[stage.Reject] = []
+    for idx in stage.unclean_files(con, readable):
+        try:
+            rejects += stage.read_slow(con, idx, readable[idx])
+        except (OSError, EOFError) as error:
+            failed[idx] = f"{type(error).__name__}: {error}"
+            con.execute("delete from classified where file_idx = $1", [idx])
+    stage.store_rejects(con, rejects)
+    stage.expand_containers(con)
+    stage.classify_staged(con)
+    return failed
+
+
+def _commit_file(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    idx: int,
+    info: InputFile,
+    result: FileResult,
+    started: datetime,
+) -> None:
+    con.execute("begin transaction")
+    try:
+        result.load_id = con.execute("select nextval('raw.load_id_seq')").fetchone()[0]
+        params = {"load_id": result.load_id, "idx": idx}
+        result.accepted = con.execute(INSERT_EVENTS, params).fetchone()[0]
+        if os.environ.get("LOADERS_FAULT_AFTER_EVENTS"):  # fault injection for the crash test
+            os._exit(70)
+        result.rejected = con.execute(INSERT_REJECTS, params).fetchone()[0]
+        result.duplicates = result.records - result.accepted - result.rejected
+        con.execute(
+            "insert into raw.loads values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'loaded', null)",
+            [
+                result.load_id,
+                run_id,
+                str(info.path),
+                info.sha256,
+                info.bytes,
+                result.lines,
+                result.records,
+                result.accepted,
+                result.duplicates,
+                result.rejected,
+                started,
+                datetime.utcnow(),
+            ],
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def load(
+    paths: list[str],
+    db_path: Path,
+    received_at: datetime | None = None,
+    force: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> RunSummary:
+    """Load every file under ``paths``; see README "Loading" for the rules."""
+    clock = time.perf_counter()
+    summary = RunSummary(run_id=uuid.uuid4().hex)
+    candidates = expand(paths)
+    con = connect(db_path)
+    try:
+        loaded = {
+            sha
+            for (sha,) in con.execute("select file_sha256 from raw.loads where status = 'loaded'").fetchall()
+        }
+        todo: list[tuple[int, InputFile]] = []
+        for idx, path in enumerate(candidates):
+            try:
+                info = describe(path)
+            except OSError as error:
+                result = FileResult(
+                    path, "failed", error=f"{type(error).__name__}: {error.strerror or error}"
+                )
+                _record_failure(con, summary.run_id, result, None)
+                summary.results.append(result)
+                continue
+            if info.sha256 in loaded and not force:
+                summary.results.append(FileResult(path, "skipped", bytes=info.bytes))
+                if progress:
+                    progress(info.bytes)
+                continue
+            todo.append((idx, info))
+        for chunk in _chunks(todo):
+            started = datetime.utcnow()
+            failed = _read_chunk(con, chunk)
+            meta = pd.DataFrame(
+                {
+                    "file_idx": list(chunk),
+                    "source_file": [str(info.path) for info in chunk.values()],
+                    "file_sha256": [info.sha256 for info in chunk.values()],
+                    "default_received_at": [received_at or info.modified_at for info in chunk.values()],
+                }
+            )
+            con.register("meta_frame", meta)
+            con.execute("create or replace temp table chunk_meta as select * from meta_frame")
+            con.unregister("meta_frame")
+            con.execute(VIEWS)
+            con.execute(LOSERS)
+            counts = {idx: (lines, records) for idx, lines, records in con.execute(COUNTS).fetchall()}
+            for idx, info in chunk.items():
+                result = FileResult(info.path, "loaded", bytes=info.bytes)
+                if idx in failed:
+                    result.status, result.error = "failed", failed[idx]
+                    _record_failure(con, summary.run_id, result, info.sha256)
+                else:
+                    result.lines, result.records = counts.get(idx, (0, 0))
+                    _commit_file(con, summary.run_id, idx, info, result, started)
+                summary.results.append(result)
+                if progress:
+                    progress(info.bytes)
+    finally:
+        con.close()
+    summary.seconds = time.perf_counter() - clock
+    return summary
