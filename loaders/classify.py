@@ -8,15 +8,15 @@ rest. Each line is parsed once (``from_json``); envelope fields are read as JSON
 from __future__ import annotations
 
 ENVELOPE = (
-    '{"messageId":"JSON","event":"JSON","userId":"JSON","timestamp":"VARCHAR",'
-    '"receivedAt":"VARCHAR","type":"VARCHAR","properties":"JSON","context":"JSON"}'
+    '{"messageId":"VARCHAR","event":"VARCHAR","userId":"VARCHAR","timestamp":"VARCHAR",'
+    '"receivedAt":"VARCHAR","type":"VARCHAR"}'
 )
 
 CLASSIFIED_DDL = """
 create or replace temp table classified (
     file_idx integer, line_number bigint, record_index integer,
     message_id varchar, event varchar, user_id varchar, sent_timestamp timestamp, received_at timestamp,
-    message_type varchar, properties json, context json, message json,
+    message_type varchar, message json,
     reason varchar, detail varchar, raw_line varchar, line_bytes bigint
 );
 """
@@ -31,70 +31,73 @@ def _utc(expr: str) -> str:
 
 
 def _why(field: str, name: str) -> str:
-    """Why an envelope string field is unusable; NULL when it is a non-empty string."""
+    """Why an envelope field is unusable; NULL when it is a non-empty value (a number counts as text)."""
     return f"""case
-        when {field} is null then 'no "{name}" key'
-        when json_type({field}) = 'NULL' then '"{name}" is null'
-        when json_type({field}) <> 'VARCHAR' then '"{name}" is ' || lower(json_type({field}))
-        when trim({field} ->> '$') = '' then '"{name}" is an empty string'
+        when {field} is null then 'no "{name}" (missing or null)'
+        when trim({field}) = '' then '"{name}" is an empty string'
     end"""
 
 
-def classify_sql(source: str) -> str:
-    """INSERT INTO classified from ``source`` (file_idx, line_number, record_index, kind, line JSON, valid)."""
+def classify_sql(source: str, number_lines: bool = False) -> str:
+    """INSERT INTO classified from ``source`` (file_idx, [line_number,] record_index, kind, line, valid).
+
+    Everything is computed in the inner query, which runs in parallel; with ``number_lines`` only the
+    outermost select numbers the rows (``row_number() over ()`` keeps the scan's file order).
+    """
+    line_number = "row_number() over ()" if number_lines else "line_number"
     return f"""
 insert into classified
 select
-    file_idx, line_number, record_index,
-    nullif(trim(env.messageId ->> '$'), '') as message_id,
-    env.event ->> '$' as event,
-    env.userId ->> '$' as user_id,
-    {_utc("env.timestamp")} as sent_timestamp,
-    {_utc("env.receivedAt")} as received_at,
-    env.type as message_type,
-    env.properties as properties,
-    env.context as context,
-    case when reason is not null then null
-         when contains(line, '"writeKey"') then json_merge_patch(line, '{{"writeKey":null}}')
-         else line end as message,
-    reason,
-    case reason
-        when 'invalid_json' then 'not valid JSON'
-        when 'not_an_object' then 'a JSON ' || lower(coalesce(json_type(line), 'value')) || ', not an object'
-        when 'missing_event' then event_problem || coalesce(' (message type ' || env.type || ')', '')
-        when 'missing_user_id' then user_problem
-    end as detail,
-    case when reason is not null then line::varchar end as raw_line,
-    strlen(line::varchar) as line_bytes
+    file_idx, {line_number}, record_index, message_id, event, user_id, sent_timestamp, received_at,
+    message_type, message, reason, detail, raw_line, line_bytes
 from (
-    select *,
-        case
-            when not valid then 'invalid_json'
-            when kind <> 'object' then 'not_an_object'
-            when event_problem is not null then 'missing_event'
-            when user_problem is not null then 'missing_user_id'
-        end as reason
+    select
+        *,
+        nullif(trim(env.messageId), '') as message_id,
+        env.event as event,
+        env.userId as user_id,
+        {_utc("env.timestamp")} as sent_timestamp,
+        {_utc("env.receivedAt")} as received_at,
+        env.type as message_type,
+        case when reason is not null then null
+             when contains(line, '"writeKey"') then json_merge_patch(line, '{{"writeKey":null}}')
+             else line end as message,
+        case reason
+            when 'invalid_json' then 'not valid JSON'
+            when 'not_an_object' then 'a JSON ' || lower(coalesce(json_type(line), 'value')) || ', not an object'
+            when 'missing_event' then event_problem || coalesce(' (message type ' || env.type || ')', '')
+            when 'missing_user_id' then user_problem
+        end as detail,
+        case when reason is not null then line::varchar end as raw_line,
+        strlen(line::varchar) as line_bytes
     from (
-        select *, {_why("env.event", "event")} as event_problem, {_why("env.userId", "userId")} as user_problem
+        select
+            *,
+            case
+                when not valid then 'invalid_json'
+                when kind <> 'object' then 'not_an_object'
+                when event_problem is not null then 'missing_event'
+                when user_problem is not null then 'missing_user_id'
+            end as reason
         from (
-            select *, case when valid and kind = 'object' then from_json(line, '{ENVELOPE}') end as env
-            from {source}
+            select *, {_why("env.event", "event")} as event_problem, {_why("env.userId", "userId")} as user_problem
+            from (
+                select *, case when valid and kind = 'object' then from_json(line, '{ENVELOPE}') end as env
+                from {source}
+            )
         )
     )
 )
 """
 
 
+# No line numbers here: classify_sql(number_lines=True) numbers rows in the outermost select, so the
+# parsing below runs in parallel and only the (order-preserving, single-threaded) numbering does not.
 FAST_SOURCE = """(
-    select chunk_files.file_idx, raw_rows.ordinal as line_number, null::integer as record_index,
-           case left(raw_rows.line::varchar, 1) when '{' then 'object' when '[' then 'array' else 'scalar' end
-               as kind,
-           raw_rows.line, raw_rows.line is not null as valid
-    from (
-        select filename, row_number() over () as ordinal, json as line
-        from read_json_objects($paths, format = 'newline_delimited', ignore_errors = true, filename = true)
-    ) as raw_rows
-    inner join chunk_files on chunk_files.filename = raw_rows.filename
+    select $idx[list_position($paths, filename)] as file_idx, null::integer as record_index,
+           case left(json::varchar, 1) when '{' then 'object' when '[' then 'array' else 'scalar' end as kind,
+           json as line, json is not null as valid
+    from read_json_objects($paths, format = 'newline_delimited', ignore_errors = true, filename = true)
 )"""
 
 SLOW_SOURCE = """(
@@ -181,14 +184,17 @@ group by 1
 """
 
 INSERT_EVENTS = """
-insert into raw.events
+insert into raw.events (
+    message_id, event, user_id, event_at, event_at_source, received_at, message_type, message,
+    is_generated_message_id, load_id, source_file, line_number, record_index
+)
 select
     final_id, event, user_id,
     coalesce(sent_timestamp, received_at, default_received_at),
     case when sent_timestamp is not null then 'timestamp'
          when received_at is not null then 'received_at'
          else 'load_default' end,
-    received_at, message_type, properties, context, message, is_generated_message_id,
+    received_at, message_type, message, is_generated_message_id,
     $load_id, source_file, physical_line, record_index
 from accepted
 anti join losers

@@ -47,9 +47,10 @@ create table if not exists raw.events (
     event_at_source          varchar not null,
     received_at              timestamp,
     message_type             varchar,
-    properties               json,
-    context                  json,
     message                  json not null,
+    -- derived from the stored message (kept once, losslessly); computed when read
+    properties               json generated always as (json_extract(message, '$.properties')) virtual,
+    context                  json generated always as (json_extract(message, '$.context')) virtual,
     is_generated_message_id  boolean not null,
     load_id                  bigint not null,
     source_file              varchar not null,

@@ -54,17 +54,13 @@ def reset(con: duckdb.DuckDBPyConnection) -> None:
 def read_fast(con: duckdb.DuckDBPyConnection, files: dict[int, InputFile]) -> None:
     """Read and classify all files of a chunk in one parallel scan; raises if a file is unreadable."""
     paths = [str(info.path) for info in files.values()]
-    con.execute(
-        "create or replace temp table chunk_files as "
-        "select unnest($idx)::integer as file_idx, unnest($path) as filename",
-        {"idx": list(files), "path": paths},
-    )
-    con.execute(classify_sql(FAST_SOURCE), {"paths": paths})
+    con.execute(classify_sql(FAST_SOURCE, number_lines=True), {"paths": paths, "idx": list(files)})
     # row_number() counted across the whole chunk in file order: remember where each file starts.
     con.execute(
         """insert into line_offsets
            select file_idx, min(line_number) - 1 from classified
-           where file_idx in (select file_idx from chunk_files) group by 1"""
+           where file_idx in (select unnest($idx)) group by 1""",
+        {"idx": list(files)},
     )
 
 
