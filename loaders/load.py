@@ -92,7 +92,7 @@ def _record_failure(con: duckdb.DuckDBPyConnection, run_id: str, result: FileRes
     now = datetime.utcnow()
     result.load_id = con.execute("select nextval('raw.load_id_seq')").fetchone()[0]
     con.execute(
-        "insert into raw.loads values ($1, $2, $3, $4, $5, null, null, 0, 0, 0, 0, $6, $6, 'failed', $7)",
+        "insert into raw.loads values ($1, $2, $3, $4, $5, null, null, 0, 0, 0, $6, $6, 'failed', $7)",
         [result.load_id, run_id, str(result.path), sha, result.bytes or None, now, result.error],
     )
 
