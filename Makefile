@@ -47,7 +47,7 @@ sample: venv ## Write a sample Segment archive to $(SAMPLE_DIR)
 		--bad-fraction $(SAMPLE_BAD_FRACTION) --out $(SAMPLE_DIR)
 
 load: venv ## Load $(SAMPLE_DIR) into the warehouse
-	$(PY) -m loaders load $(SAMPLE_DIR)
+	$(PY) -m loaders load $(SAMPLE_DIR)/segment-logs
 
 build: venv ## dbt build (seeds, models, tests)
 	$(BIN)/dbt build
