@@ -38,17 +38,15 @@ def _why(field: str, name: str) -> str:
     end"""
 
 
-def classify_sql(source: str, number_lines: bool = False) -> str:
+def classify_sql(source: str) -> str:
     """INSERT INTO classified from ``source`` (file_idx, [line_number,] record_index, kind, line, valid).
 
-    Everything is computed in the inner query, which runs in parallel; with ``number_lines`` only the
-    outermost select numbers the rows (``row_number() over ()`` keeps the scan's file order).
+    Everything is computed in one pass over the source, in parallel.
     """
-    line_number = "row_number() over ()" if number_lines else "line_number"
     return f"""
 insert into classified
 select
-    file_idx, {line_number}, record_index, message_id, event, user_id, sent_timestamp, received_at,
+    file_idx, line_number, record_index, message_id, event, user_id, sent_timestamp, received_at,
     message_type, message, reason, detail, raw_line, line_bytes
 from (
     select
@@ -91,13 +89,15 @@ from (
 """
 
 
-# No line numbers here: classify_sql(number_lines=True) numbers rows in the outermost select, so the
-# parsing below runs in parallel and only the (order-preserving, single-threaded) numbering does not.
+# ``with ordinality`` numbers the rows of the whole scan in file order (row_number() over () would
+# too, but it serialises the pipeline); loaders.stage turns it into per-file line numbers.
 FAST_SOURCE = """(
-    select $idx[list_position($paths, filename)] as file_idx, null::integer as record_index,
+    select $idx[list_position($paths, filename)] as file_idx, ordinality as line_number,
+           null::integer as record_index,
            case left(json::varchar, 1) when '{' then 'object' when '[' then 'array' else 'scalar' end as kind,
            json as line, json is not null as valid
     from read_json_objects($paths, format = 'newline_delimited', ignore_errors = true, filename = true)
+        with ordinality
 )"""
 
 SLOW_SOURCE = """(
@@ -153,7 +153,9 @@ create or replace temp table chunk_ids as
 select final_id, count(*) as copies from accepted group by 1;
 
 create or replace temp table existing_ids as
-select raw.events.message_id as final_id from raw.events semi join chunk_ids on chunk_ids.final_id = raw.events.message_id;
+select raw.events.message_id as final_id
+from raw.events
+semi join chunk_ids on chunk_ids.final_id = raw.events.message_id;
 
 create or replace temp table losers as
 select file_idx, line_number, record_index
@@ -183,6 +185,7 @@ from (
 group by 1
 """
 
+# One statement per chunk; chunk_loads maps each file of the chunk to its load_id.
 INSERT_EVENTS = """
 insert into raw.events (
     message_id, event, user_id, event_at, event_at_source, received_at, message_type, message,
@@ -195,17 +198,30 @@ select
          when received_at is not null then 'received_at'
          else 'load_default' end,
     received_at, message_type, message, is_generated_message_id,
-    $load_id, source_file, physical_line, record_index
+    chunk_loads.load_id, source_file, physical_line, record_index
 from accepted
+inner join chunk_loads using (file_idx)
 anti join losers
     on losers.file_idx = accepted.file_idx
    and losers.line_number = accepted.line_number
    and losers.record_index is not distinct from accepted.record_index
-where accepted.file_idx = $idx
 """
 
 INSERT_REJECTS = """
 insert into raw.rejected_events
-select $load_id, source_file, file_sha256, physical_line, record_index, reason, detail, raw_line, raw_bytes
-from new_rejects where file_idx = $idx
+select chunk_loads.load_id, source_file, file_sha256, physical_line, record_index, reason, detail, raw_line,
+       raw_bytes
+from new_rejects
+inner join chunk_loads using (file_idx)
+"""
+
+PER_LOAD_COUNTS = """
+select chunk_loads.file_idx, chunk_loads.load_id, coalesce(events.n, 0), coalesce(rejects.n, 0)
+from chunk_loads
+left join (
+    select load_id, count(*) as n from raw.events where load_id between $low and $high group by 1
+) as events using (load_id)
+left join (
+    select load_id, count(*) as n from raw.rejected_events where load_id between $low and $high group by 1
+) as rejects using (load_id)
 """

@@ -59,10 +59,9 @@ def describe(path: Path) -> InputFile:
             digest.update(chunk)
             size += len(chunk)
             tail = (tail + chunk)[-4:]
-    if path.suffix == ".gz":
-        uncompressed = struct.unpack("<I", tail)[0] if len(tail) == 4 else None
-    else:
-        uncompressed = size
+    # gzip's trailer holds the uncompressed size modulo 2**32 (ISIZE)
+    gzip_size = struct.unpack("<I", tail)[0] if len(tail) == 4 else None
+    uncompressed = gzip_size if path.suffix == ".gz" else size
     stat = os.stat(path)
     return InputFile(
         path=path,

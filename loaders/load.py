@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from loaders import stage
-from loaders.classify import COUNTS, INSERT_EVENTS, INSERT_REJECTS, LOSERS, VIEWS
+from loaders.classify import COUNTS, INSERT_EVENTS, INSERT_REJECTS, LOSERS, PER_LOAD_COUNTS, VIEWS
 from loaders.files import InputFile, describe, expand
 from loaders.schema import ensure_schema
 
@@ -124,44 +124,46 @@ def _read_chunk(con: duckdb.DuckDBPyConnection, chunk: dict[int, InputFile]) -> 
     return failed
 
 
-def _commit_file(
+def _commit_chunk(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
-    idx: int,
-    info: InputFile,
-    result: FileResult,
+    files: dict[int, InputFile],
+    counts: dict[int, tuple[int, int]],
     started: datetime,
-) -> None:
+) -> dict[int, FileResult]:
+    """Land every readable file of a chunk in one transaction: each file is all or nothing."""
+    results = {idx: FileResult(info.path, "loaded", bytes=info.bytes) for idx, info in files.items()}
+    if not files:
+        return results
+    load_ids = [row[0] for row in con.execute(f"select nextval('raw.load_id_seq') from range({len(files)})").fetchall()]
+    con.execute(
+        "create or replace temp table chunk_loads as select unnest($idx)::integer as file_idx, unnest($ids) as load_id",
+        {"idx": list(files), "ids": load_ids},
+    )
     con.execute("begin transaction")
     try:
-        result.load_id = con.execute("select nextval('raw.load_id_seq')").fetchone()[0]
-        params = {"load_id": result.load_id, "idx": idx}
-        result.accepted = con.execute(INSERT_EVENTS, params).fetchone()[0]
+        con.execute(INSERT_EVENTS)
         if os.environ.get("LOADERS_FAULT_AFTER_EVENTS"):  # fault injection for the crash test
             os._exit(70)
-        result.rejected = con.execute(INSERT_REJECTS, params).fetchone()[0]
-        result.duplicates = result.records - result.accepted - result.rejected
-        con.execute(
-            "insert into raw.loads values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'loaded', null)",
-            [
-                result.load_id,
-                run_id,
-                str(info.path),
-                info.sha256,
-                info.bytes,
-                result.lines,
-                result.records,
-                result.accepted,
-                result.duplicates,
-                result.rejected,
-                started,
-                datetime.utcnow(),
-            ],
-        )
+        con.execute(INSERT_REJECTS)
+        per_load = con.execute(PER_LOAD_COUNTS, {"low": min(load_ids), "high": max(load_ids)}).fetchall()
+        finished = datetime.utcnow()
+        rows = []
+        for idx, load_id, accepted, rejected in per_load:
+            result, info = results[idx], files[idx]
+            result.load_id, result.accepted, result.rejected = load_id, accepted, rejected
+            result.lines, result.records = counts.get(idx, (0, 0))
+            result.duplicates = result.records - accepted - rejected
+            rows.append((
+                load_id, run_id, str(info.path), info.sha256, info.bytes, result.lines, result.records, accepted,
+                result.duplicates, rejected, started, finished, "loaded", None,
+            ))  # fmt: skip
+        con.executemany("insert into raw.loads values (" + ", ".join(["?"] * 14) + ")", rows)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
+    return results
 
 
 def load(
@@ -177,18 +179,13 @@ def load(
     candidates = expand(paths)
     con = connect(db_path)
     try:
-        loaded = {
-            sha
-            for (sha,) in con.execute("select file_sha256 from raw.loads where status = 'loaded'").fetchall()
-        }
+        loaded = {sha for (sha,) in con.execute("select file_sha256 from raw.loads where status = 'loaded'").fetchall()}
         todo: list[tuple[int, InputFile]] = []
         for idx, path in enumerate(candidates):
             try:
                 info = describe(path)
             except OSError as error:
-                result = FileResult(
-                    path, "failed", error=f"{type(error).__name__}: {error.strerror or error}"
-                )
+                result = FileResult(path, "failed", error=f"{type(error).__name__}: {error.strerror or error}")
                 _record_failure(con, summary.run_id, result, None)
                 summary.results.append(result)
                 continue
@@ -215,14 +212,14 @@ def load(
             con.execute(VIEWS)
             con.execute(LOSERS)
             counts = {idx: (lines, records) for idx, lines, records in con.execute(COUNTS).fetchall()}
+            readable = {idx: info for idx, info in chunk.items() if idx not in failed}
+            landed = _commit_chunk(con, summary.run_id, readable, counts, started)
             for idx, info in chunk.items():
-                result = FileResult(info.path, "loaded", bytes=info.bytes)
                 if idx in failed:
-                    result.status, result.error = "failed", failed[idx]
+                    result = FileResult(info.path, "failed", bytes=info.bytes, error=failed[idx])
                     _record_failure(con, summary.run_id, result, info.sha256)
                 else:
-                    result.lines, result.records = counts.get(idx, (0, 0))
-                    _commit_file(con, summary.run_id, idx, info, result, started)
+                    result = landed[idx]
                 summary.results.append(result)
                 if progress:
                     progress(info.bytes)

@@ -54,8 +54,8 @@ def reset(con: duckdb.DuckDBPyConnection) -> None:
 def read_fast(con: duckdb.DuckDBPyConnection, files: dict[int, InputFile]) -> None:
     """Read and classify all files of a chunk in one parallel scan; raises if a file is unreadable."""
     paths = [str(info.path) for info in files.values()]
-    con.execute(classify_sql(FAST_SOURCE, number_lines=True), {"paths": paths, "idx": list(files)})
-    # row_number() counted across the whole chunk in file order: remember where each file starts.
+    con.execute(classify_sql(FAST_SOURCE), {"paths": paths, "idx": list(files)})
+    # Rows are numbered across the whole chunk in file order: remember where each file starts.
     con.execute(
         """insert into line_offsets
            select file_idx, min(line_number) - 1 from classified
