@@ -155,9 +155,7 @@ def line(rec: Record, inst: Install, message_id: str, source_id: str, write_key:
     )
 
 
-def build_records(
-    rng: random.Random, n_events: int, start_ms: int, end_ms: int
-) -> tuple[list[Install], list[Record]]:
+def build_records(rng: random.Random, n_events: int, start_ms: int, end_ms: int) -> tuple[list[Install], list[Record]]:
     """Installations and exactly ``n_events`` records, sorted by time."""
     span = end_ms - start_ms
     margin = SESSION_MAX_MS + 2 * MINUTE
@@ -208,9 +206,7 @@ def build_records(
         names, cum = menus[inst.kind]
         run(inst, names[bisect.bisect(cum, rng.random() * cum[-1])])
     del records[target:]
-    records += [
-        [inst.last_ms, inst.index, "Telemetry Disabled", {"metrics_id": inst.user_id}] for inst in disabled
-    ]
+    records += [[inst.last_ms, inst.index, "Telemetry Disabled", {"metrics_id": inst.user_id}] for inst in disabled]
     records.sort(key=lambda rec: rec[0])
     return installs, records
 
@@ -240,9 +236,7 @@ def _corrupt(rng: random.Random, records: list[Record], n: int, taken: set[int],
             metrics_id = props.pop("metrics_id")
             records[i][3] = {**props, prop: value(rng), "metrics_id": metrics_id}
             manifest["unknown_properties"].setdefault(event, Counter())[prop] += 1
-    spare = [
-        i for name, idx in by_event.items() if len(idx) > 20 and not name.startswith("Training") for i in idx
-    ]
+    spare = [i for name, idx in by_event.items() if len(idx) > 20 and not name.startswith("Training") for i in idx]
     for k, i in enumerate(_pick(rng, sorted(spare), taken, n_unknown)):
         event, props = UNKNOWN_EVENTS[k % len(UNKNOWN_EVENTS)]
         records[i][2:4] = [event, {**props(rng), "metrics_id": records[i][3]["metrics_id"]}]
@@ -305,9 +299,7 @@ def _clear_previous(out: Path) -> None:
             (out / rel).unlink(missing_ok=True)
     foreign = sorted((out / "segment-logs").rglob("*.gz")) if (out / "segment-logs").exists() else []
     if foreign:
-        raise FileExistsError(
-            f"{out}/segment-logs already holds archives not written by this generator: {foreign[0]}"
-        )
+        raise FileExistsError(f"{out}/segment-logs already holds archives not written by this generator: {foreign[0]}")
 
 
 def generate(
@@ -367,13 +359,9 @@ def generate(
     sizes = Counter(buckets)
     extras: dict[int, list[tuple[int, int, bytes]]] = {b: [] for b in file_keys}  # position, seq, line
     everything = range(len(records))
-    write_keys = {
-        i: uuid_hex(rng) for i in _pick(rng, everything, taken, round(len(records) * WRITEKEY_RATE))
-    }
+    write_keys = {i: uuid_hex(rng) for i in _pick(rng, everything, taken, round(len(records) * WRITEKEY_RATE))}
     for i in _pick(rng, everything, taken, round(len(records) * DUPLICATE_RATE)):
-        day = [
-            b for b in file_keys if b > buckets[i] and b * FILE_SPAN_MS // DAY_MS == records[i][0] // DAY_MS
-        ]
+        day = [b for b in file_keys if b > buckets[i] and b * FILE_SPAN_MS // DAY_MS == records[i][0] // DAY_MS]
         target = rng.choice(day) if day else buckets[i]
         position = rng.randint(0, sizes[target]) if day else sizes[target]
         extras[target].append(

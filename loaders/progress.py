@@ -24,9 +24,7 @@ class Progress:
             share = min(self.done / self.total, 1.0)
             bar = "#" * int(share * 30)
             elapsed = now - self.started
-            sys.stderr.write(
-                f"\r{self.label} [{bar:<30}] {share:6.1%} {self._fmt(self.done)} {elapsed:5.1f}s"
-            )
+            sys.stderr.write(f"\r{self.label} [{bar:<30}] {share:6.1%} {self._fmt(self.done)} {elapsed:5.1f}s")
             sys.stderr.flush()
 
     def close(self) -> None:

@@ -195,9 +195,7 @@ class Session:
             props["predict_schema"] = cfg["schema"]
         keys = ["num_intent_examples", "num_entity_examples", "num_actions", "num_templates"]
         keys += ["num_conditional_response_variations"] if inst.vkey >= (2, 6) else []
-        keys += (
-            ["num_slot_mappings", "num_custom_slot_mappings", "num_conditional_slot_mappings"] if v3 else []
-        )
+        keys += ["num_slot_mappings", "num_custom_slot_mappings", "num_conditional_slot_mappings"] if v3 else []
         keys += ["num_slots", "num_forms", "num_intents", "num_entities", "num_story_steps"]
         keys += ["num_lookup_tables", "num_synonyms", "num_regexes"]
         props |= {key: stats[key] for key in keys}
@@ -237,15 +235,11 @@ class Session:
             started = self.t
             self.t += int(rng.expovariate(1 / (60 if ttype == "nlu" else 150)) * SECOND) % (25 * MINUTE)
             runtime = (self.t - started) // SECOND
-            self.emit(
-                "Training Completed", {"training_id": training_id, "type": ttype, "runtime": runtime}, (0, 0)
-            )
+            self.emit("Training Completed", {"training_id": training_id, "type": ttype, "runtime": runtime}, (0, 0))
         if len(parts) > 1:
             self.t += rng.randint(500, 9000)
             runtime = (self.t - outer_start) // SECOND
-            self.emit(
-                "Training Completed", {"training_id": outer_id, "type": "rasa", "runtime": runtime}, (0, 0)
-            )
+            self.emit("Training Completed", {"training_id": outer_id, "type": "rasa", "runtime": runtime}, (0, 0))
         return True
 
     def server(self, channels: list[str], api: bool) -> None:
@@ -369,9 +363,7 @@ SESSIONS: dict[str, Callable[[Session], None]] = {
     "run": lambda s: s.server(s.inst.channels, s.rng.random() < 0.7),
     "serve": lambda s: s.server(s.inst.channels, s.rng.random() < 0.9),
     "validate": lambda s: s.emit("Training Data Validated", {"validation_success": s.rng.random() < 0.8}),
-    "split": lambda s: s.emit(
-        "Training Data Split", {"fraction": s.rng.choice([0.8] * 8 + [0.7, 0.9]), "type": "nlu"}
-    ),
+    "split": lambda s: s.emit("Training Data Split", {"fraction": s.rng.choice([0.8] * 8 + [0.7, 0.9]), "type": "nlu"}),
     "convert": s_convert,
     "visualize": lambda s: s.emit("Story Visualization Started"),
     "x": s_x,

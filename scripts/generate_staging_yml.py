@@ -110,11 +110,7 @@ def _event_model(event: str, specs: tuple[PropertySpec, ...]) -> list[str]:
             f"One row per '{event}' event (grain: message_id), sent by Rasa {versions}: the envelope of "
             "stg_telemetry__events plus one column per spec property, named as the property and typed "
             "per the seed telemetry_event_properties (NULL when the JSON type does not match). "
-            + (
-                f"Properties: {', '.join(own)}, metrics_id. "
-                if own
-                else "Only metrics_id, no own properties. "
-            )
+            + (f"Properties: {', '.join(own)}, metrics_id. " if own else "Only metrics_id, no own properties. ")
             + "A view: always in step with the envelope table and the seed, no state to refresh."
         ),
         "    data_tests:",

@@ -166,9 +166,7 @@ def test_messages_have_the_segment_enriched_shape(clean: Archive) -> None:
         assert re.fullmatch(r"api-[0-9A-Za-z]{27}", msg["messageId"])
         assert re.fullmatch(r"[0-9a-f]{32}", msg["userId"])
         assert ISO_MS.match(msg["receivedAt"]) and msg["timestamp"] == msg["receivedAt"]
-        assert (
-            list(msg["properties"])[-1] == "metrics_id" and msg["properties"]["metrics_id"] == msg["userId"]
-        )
+        assert list(msg["properties"])[-1] == "metrics_id" and msg["properties"]["metrics_id"] == msg["userId"]
         context = msg["context"]
         assert list(context) == sorted(context)
         assert context["library"] == {"name": "unknown", "version": "unknown"}
@@ -199,9 +197,7 @@ def test_manifest_is_exact(name: str, request: pytest.FixtureRequest) -> None:
     archive: Archive = request.getfixturevalue(name)
     manifest = archive.manifest
     assert manifest["lines"] == len(archive.lines)
-    assert manifest["lines"] == manifest["accepted"] + manifest["duplicates"] + sum(
-        manifest["rejects"].values()
-    )
+    assert manifest["lines"] == manifest["accepted"] + manifest["duplicates"] + sum(manifest["rejects"].values())
     assert manifest["accepted"] == manifest["events"] == len(archive.messages)
     assert manifest["duplicates"] == len(archive.duplicates) > 0
     assert manifest["rejects"] == {reason: archive.rejects[reason] for reason in REJECT_REASONS}
@@ -343,9 +339,7 @@ def test_clean_archive_has_no_bad_lines(clean: Archive) -> None:
     assert manifest["type_violations"] == manifest["unknown_events"] == manifest["unknown_properties"] == {}
     assert manifest["blank_lines"] == 0
     raw_lines = [
-        raw
-        for rel in manifest["files"]
-        for raw in gzip.decompress((clean.out / rel).read_bytes()).split(b"\n")[:-1]
+        raw for rel in manifest["files"] for raw in gzip.decompress((clean.out / rel).read_bytes()).split(b"\n")[:-1]
     ]
     assert all(raw.strip() for raw in raw_lines)
 

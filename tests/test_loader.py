@@ -213,8 +213,11 @@ def test_unreadable_files_are_recorded_failed_and_the_rest_loads(db: Path, tmp_p
     result = run(db, "load", str(tmp_path / "in"), str(tmp_path / "missing.jsonl"))
     assert result.returncode == 1
     assert "2 failed" in result.stdout and "broken.json.gz" in result.stdout and "missing.jsonl" in result.stdout
-    assert query(db, "select source_file like '%missing.jsonl', status, error is not null from raw.loads "
-                     "where status = 'failed' order by 1") == [(False, "failed", True), (True, "failed", True)]
+    assert query(
+        db,
+        "select source_file like '%missing.jsonl', status, error is not null from raw.loads "
+        "where status = 'failed' order by 1",
+    ) == [(False, "failed", True), (True, "failed", True)]
     assert query(db, "select count(*) from raw.events") == [(1,)]  # the good file loaded
     assert run(db, "load", "/nonexistent/*.jsonl").returncode == 2  # a glob matching nothing is a usage error
     assert good.exists()

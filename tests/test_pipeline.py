@@ -3,7 +3,6 @@ and the nightly incremental build equal, row for row, to a full refresh."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -81,8 +80,15 @@ def test_staging_and_quality_models_report_what_was_injected(built: tuple[Path, 
 
 def test_the_marts_the_team_reads_are_populated(built: tuple[Path, dict]) -> None:
     db, _ = built
-    for mart in ("mart_training_runtimes", "mart_server_deployment_configs", "mart_nlu_test_sizes",
-                 "fct_training_runs", "dim_installations", "mart_rasa_version_adoption", "mart_activation_funnel"):
+    for mart in (
+        "mart_training_runtimes",
+        "mart_server_deployment_configs",
+        "mart_nlu_test_sizes",
+        "fct_training_runs",
+        "dim_installations",
+        "mart_rasa_version_adoption",
+        "mart_activation_funnel",
+    ):
         assert query(db, f"select count(*) > 0 from {mart}") == [(True,)], mart  # fmt: skip
     started = query(db, "select count(*) from stg_telemetry__training_started")[0][0]
     assert query(db, "select count(*) from fct_training_runs where started_at is not null") == [(started,)]
