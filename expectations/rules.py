@@ -1,0 +1,73 @@
+"""The rules the suites encode: JSON types per spec type, value rules, and the ``mostly`` thresholds.
+
+Everything here is data. ``suites.py`` turns it (plus the spec seed) into suite JSON; nothing reads
+these tables at validation time except through the generated suites.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: DuckDB ``json_type()`` results that satisfy each spec ``json_type``. An integer where a number
+#: is expected is fine (Python sends ``1`` for ``1.0`` only if the value is an int, and a float field
+#: may legitimately hold one); a float where an integer is expected is not (Python never writes
+#: ``12.0`` for an int). ``UBIGINT`` is what DuckDB calls integers above 2**63-1.
+JSON_TYPES: dict[str, tuple[str, ...]] = {
+    "integer": ("BIGINT", "UBIGINT"),
+    "number": ("BIGINT", "UBIGINT", "DOUBLE"),
+    "boolean": ("BOOLEAN",),
+    "string": ("VARCHAR",),
+    "array<string>": ("ARRAY",),
+    "array<object>": ("ARRAY",),
+    "object": ("OBJECT",),
+}
+JSON_NULL = "NULL"
+NUMERIC_JSON_TYPES: tuple[str, ...] = ("BIGINT", "UBIGINT", "DOUBLE")
+
+# --- mostly thresholds ------------------------------------------------------------------------
+# Three levels, one per kind of guarantee (expectations/README.md explains them):
+
+#: What the loader guarantees (keys, NOT NULL columns). Any exception is a loader bug.
+LOADER_GUARANTEE = 1.0
+#: What Rasa's own code guarantees (types, fixed value sets, non-negative counts). Rasa's Segment write
+#: key ships inside the package, so anyone can send junk under it; up to 1 message in 1,000 may be junk
+#: before the run fails. A release that changes a type crosses this within days.
+SENDER_GUARANTEE = 0.999
+#: Values a user types on the command line and Rasa forwards unchecked (``--training-fraction``).
+USER_INPUT = 0.99
+
+#: ``type`` property values per event (wire-format.md §3: what the code really sends, which beats
+#: the reference: Shell Started never sends ``core``, Training Data Split only ``nlu``, Training Data
+#: Converted also ``responses``).
+TYPE_VALUES: dict[str, tuple[str, ...]] = {
+    "Training Started": ("nlu", "core", "rasa"),
+    "Training Completed": ("nlu", "core", "rasa"),
+    "Shell Started": ("nlu", "rasa"),
+    "Training Data Split": ("nlu",),
+    "Training Data Converted": ("nlu", "core", "nlg", "responses", "config"),
+}
+
+#: Other string properties with a closed value set: ``{property: values}`` for any event.
+STRING_VALUES: dict[str, tuple[str, ...]] = {
+    "output_format": ("json", "md", "yaml"),
+}
+
+_COUNT = re.compile(r"^(num_.+|number_of_.+|.+_count|count)$")
+
+
+def is_count(prop: str, json_type: str) -> bool:
+    """Counts (``num_*``, ``number_of_*``, ``*_count``, ``count``) and ``runtime`` must be >= 0."""
+    return json_type == "integer" and (prop == "runtime" or _COUNT.match(prop) is not None)
+
+
+#: ``(min, max, strict_min, mostly, why)`` for numeric properties with a bounded range.
+RANGES: dict[str, tuple[float, float, bool, float, str]] = {
+    "fraction": (
+        0.0,
+        1.0,
+        True,
+        USER_INPUT,
+        "The share of examples kept for training is in (0, 1]. Rasa passes --training-fraction on "
+        "unchecked, so a user's typo (80 for 0.8) lands here: up to 1% is tolerated.",
+    ),
+}
