@@ -5,11 +5,11 @@ as landed (``BIGINT``, ``UBIGINT``, ``DOUBLE``, ``VARCHAR``, ``BOOLEAN``, ``ARRA
 ``NULL`` for a JSON null, SQL NULL for an absent key), plus the typed values the value rules need
 (NULL when the JSON type is wrong, so a wrong type is reported once, by the type rule).
 
-Speed: raw.events is read ONCE. ``json_type(properties, [paths])`` and
-``json_extract_string(properties, [paths])`` with the paths of the row's own event (a ``case`` on
-``event``) parse each document once and never re-serialize values; the small result lists land in
-``gx._landed``, which the per-suite tables are cut from. GX then only runs aggregate queries over
-these narrow tables (pushdown), never over the JSON.
+How: each table is one ``create table as`` over ``raw.events where event = ...``; the scan reads the
+event column and fetches only that event's messages, and ``json_type(message, [paths])`` /
+``json_extract_string(message, [paths])`` parse each message once per call with all its paths. The
+results go straight into narrow typed columns; GX then runs only aggregate queries over them
+(pushdown), never over the JSON. Streaming, so memory stays under DuckDB's memory_limit.
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ from expectations.suites import ENVELOPE, GX_SCHEMA
 
 _HEX32 = "'[0-9a-f]{32}'"
 _HEX64 = "'[0-9a-f]{64}'"
-LANDED = f"{GX_SCHEMA}._landed"
-CHUNK_ROWS = 1_000_000
 _PROPERTIES = "'$.properties'"
 #: json_type() results as a 1-byte ENUM: the per-event tables are written and scanned much faster.
 JSON_KIND = f"{GX_SCHEMA}.json_kind"
@@ -78,35 +76,6 @@ def _paths(props: list[str], first: list[str]) -> str:
     return "[" + ", ".join([*first, *(json_path(prop) for prop in props)]) + "]"
 
 
-_ENVELOPE_ONLY = f"json_extract_string(message, {_paths([], ENVELOPE_PATHS)})"
-
-
-def landed_sql(suites: list[dict[str, Any]]) -> str:
-    """One pass over raw.events: per row, the types and values of its own event's properties.
-
-    Paths go into ``message`` directly: ``properties`` and ``context`` are virtual columns derived
-    from it, so reading them would parse every message again. ``types[1]`` is the type of
-    ``properties`` itself; ``vals[1:3]`` are the envelope's values (``ENVELOPE_PATHS``); then the
-    suite's properties in ``_plan`` order.
-    """
-    type_cases, value_cases = [], []
-    for suite in suites:
-        if suite["name"] == ENVELOPE:
-            continue
-        _, typed, valued = _plan(suite)
-        event = quote_str(suite["meta"]["event"])
-        type_cases.append(f"when {event} then json_type(message, {_paths(typed, [_PROPERTIES])})")
-        value_cases.append(f"when {event} then json_extract_string(message, {_paths(valued, ENVELOPE_PATHS)})")
-    types = "case event " + " ".join(type_cases) + f" else json_type(message, [{_PROPERTIES}]) end"
-    vals = "case event " + " ".join(value_cases) + f" else {_ENVELOPE_ONLY} end"
-    return (
-        f"insert into {LANDED}\n"
-        f"select message_id, event, user_id, event_at, {types} as types, {vals} as vals\n"
-        f"from raw.events\n"
-        f"where rowid >= $low and rowid < $high"
-    )
-
-
 def event_table_sql(suite: dict[str, Any]) -> str:
     """``create table gx.<slug> as ...`` for one per-event suite, cut from ``gx._landed``."""
     columns, typed, valued = _plan(suite)
@@ -125,10 +94,15 @@ def event_table_sql(suite: dict[str, Any]) -> str:
         else:
             expr = f"case when types[{type_slot[prop]}] = 'VARCHAR' then vals[{value_slot[prop]}] end"
         selected.append(f"{expr} as {quote_ident(column)}")
+    event = quote_str(suite["meta"]["event"])
     return (
         f"create table {GX_SCHEMA}.{quote_ident(suite['name'])} as\n"
-        f"select {', '.join(selected)}\nfrom {LANDED}\n"
-        f"where event = {quote_str(suite['meta']['event'])}"
+        f"select {', '.join(selected)}\nfrom (\n"
+        f"    select message_id, event, user_id, event_at,\n"
+        f"        json_type(message, {_paths(typed, [_PROPERTIES])}) as types,\n"
+        f"        json_extract_string(message, {_paths(valued, ENVELOPE_PATHS)}) as vals\n"
+        f"    from raw.events where event = {event}\n"
+        f")"
     )
 
 
@@ -140,7 +114,11 @@ def envelope_table_sql(suite: dict[str, Any]) -> str:
         f"    select message_id, count(*) as copies from raw.events group by message_id having count(*) > 1\n"
         f")\n"
         f"select {', '.join(columns)}\n"
-        f"from {LANDED} as landed\n"
+        f"from (\n"
+        f"    select message_id, user_id, event_at, [json_type(message, {_PROPERTIES})] as types,\n"
+        f"        json_extract_string(message, {_paths([], ENVELOPE_PATHS)}) as vals\n"
+        f"    from raw.events\n"
+        f") as landed\n"
         f"left join duplicates on landed.message_id = duplicates.message_id"
     )
 
@@ -150,20 +128,10 @@ def materialize(con: duckdb.DuckDBPyConnection, suites: list[dict[str, Any]]) ->
     con.execute(f"drop schema if exists {GX_SCHEMA} cascade")
     con.execute(f"create schema {GX_SCHEMA}")
     con.execute(f"create type {JSON_KIND} as enum ({', '.join(quote_str(kind) for kind in _KINDS)})")
-    con.execute(
-        f"create table {LANDED} (message_id varchar, event varchar, user_id varchar, event_at timestamp, "
-        "types varchar[], vals varchar[])"
-    )
-    insert = landed_sql(suites)
-    found = con.execute("select max(rowid) from raw.events").fetchone()
-    top = int(found[0]) + 1 if found and found[0] is not None else 0
-    for low in range(0, top, CHUNK_ROWS):  # chunks bound the memory the JSON pass needs
-        con.execute(insert, {"low": low, "high": low + CHUNK_ROWS})
     rows: dict[str, int] = {}
     for suite in suites:
         sql = envelope_table_sql(suite) if suite["name"] == ENVELOPE else event_table_sql(suite)
         con.execute(sql)
         count = con.execute(f"select count(*) from {GX_SCHEMA}.{quote_ident(suite['name'])}").fetchone()
         rows[suite["name"]] = int(count[0]) if count else 0
-    con.execute(f"drop table {LANDED}")
     return rows

@@ -6,7 +6,7 @@
 
 {# Interpolated percentile of an aggregate (Spark: percentile(expr, fraction)). #}
 {% macro marts_percentile(expression, fraction) -%}
-    quantile_cont({{ expression }}, {{ fraction }})
+    round(quantile_cont({{ expression }}, {{ fraction }}), 2)
 {%- endmacro %}
 
 {# One row per distinct element of a list column, used in a select list

@@ -21,7 +21,7 @@ final as (
         endpoints_event_broker,
         count(*) as server_starts,
         count(distinct user_id) as installations,
-        avg(case when api_enabled then 1.0 when not api_enabled then 0.0 end) as api_enabled_share,
+        round(avg(case when api_enabled then 1.0 when not api_enabled then 0.0 end), 4) as api_enabled_share,
         {{ marts_percentile('number_of_workers', 0.5) }} as workers_p50
     from fct_server_starts
     group by

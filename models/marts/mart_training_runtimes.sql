@@ -26,7 +26,7 @@ aggregated as (
         count(case when is_completed and started_at is not null then 1 end) as started_runs_completed,
         {{ marts_percentile('runtime_seconds', 0.5) }} as runtime_p50_seconds,
         {{ marts_percentile('runtime_seconds', 0.9) }} as runtime_p90_seconds,
-        avg(runtime_seconds) as runtime_mean_seconds,
+        round(avg(runtime_seconds), 2) as runtime_mean_seconds,
         max(runtime_seconds) as runtime_max_seconds
     from top_level_runs
     group by training_date, model_type, rasa_version
@@ -42,7 +42,7 @@ final as (
         runs_started,
         runs_completed,
         case
-            when runs_started > 0 then cast(started_runs_completed as double) / runs_started
+            when runs_started > 0 then round(cast(started_runs_completed as double) / runs_started, 4)
         end as completion_rate,
         runtime_p50_seconds,
         runtime_p90_seconds,
