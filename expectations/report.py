@@ -116,6 +116,8 @@ _REMOTE_TAGS = [
     re.compile(r"<footer\b.*?</footer>", re.S | re.I),  # newsletter and tutorial links
 ]
 _REMOTE_IMG = re.compile(r"<img\b[^>]*src=\"https?://[^>]*>", re.S | re.I)
+#: CSS backgrounds (GX's inline <style> puts its S3-hosted logo behind .navbar-brand).
+_REMOTE_CSS_URL = re.compile(r"url\(['\"]?https?://[^)]*\)", re.I)
 
 OFFLINE_CSS = """
 <style>
@@ -151,10 +153,11 @@ def make_offline(docs_dir: Path) -> int:
         for pattern in _REMOTE_TAGS:
             text = pattern.sub("", text)
         text = _REMOTE_IMG.sub("<strong>Data Docs</strong>", text)
+        text = _REMOTE_CSS_URL.sub("none", text)
         text = text.replace("</head>", OFFLINE_CSS + "</head>", 1)
         page.write_text(text, encoding="utf-8")
     for css in docs_dir.rglob("*.css"):
-        css.write_text(re.sub(r"url\(['\"]?https?://[^)]*\)", "none", css.read_text(encoding="utf-8")))
+        css.write_text(_REMOTE_CSS_URL.sub("none", css.read_text(encoding="utf-8")))
     return len(pages)
 
 

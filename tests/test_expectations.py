@@ -221,6 +221,7 @@ def test_data_docs_do_not_phone_home(tmp_path: Path) -> None:
     for page in pages:
         text = page.read_text()
         assert not remote.search(text), page
+        assert not re.search(r"url\(['\"]?https?://", text), page  # CSS backgrounds fetch too
         assert "<script" not in text, page
     index = (docs / "index.html").read_text()
     for link in re.findall(r'href="([^"]+)"', index):
