@@ -1,15 +1,15 @@
-"""Materialize the relations the suites validate: one ``gx.<suite>`` table per suite, from raw.events.
+"""Materialize the relations the suites validate: ``gx._wide`` in one pass, one view per suite.
 
-Each per-event table holds, per row of that event, the DuckDB ``json_type()`` of every spec property
-as landed (``BIGINT``, ``UBIGINT``, ``DOUBLE``, ``VARCHAR``, ``BOOLEAN``, ``ARRAY``, ``OBJECT``,
-``NULL`` for a JSON null, SQL NULL for an absent key), plus the typed values the value rules need
-(NULL when the JSON type is wrong, so a wrong type is reported once, by the type rule).
+Per landed message, the DuckDB ``json_type()`` of every spec property of its event (``BIGINT``,
+``UBIGINT``, ``DOUBLE``, ``VARCHAR``, ``BOOLEAN``, ``ARRAY``, ``OBJECT``, ``NULL`` for a JSON null, SQL
+NULL for an absent key), plus the typed values the value rules need (NULL when the JSON type is wrong,
+so a wrong type is reported once, by the type rule), plus the envelope checks.
 
-How: each table is one ``create table as`` over ``raw.events where event = ...``; the scan reads the
-event column and fetches only that event's messages, and ``json_type(message, [paths])`` /
-``json_extract_string(message, [paths])`` parse each message once per call with all its paths. The
-results go straight into narrow typed columns; GX then runs only aggregate queries over them
-(pushdown), never over the JSON. Streaming, so memory stays under DuckDB's memory_limit.
+Speed: raw.events is scanned once and each message parsed twice (one multi-path ``json_type``, one
+multi-path ``json_extract_string``, with the paths of the row's own event); the results land in narrow
+typed columns of ``gx._wide`` (JSON types as a 1-byte ENUM), NULL on other events' rows. ``gx.<suite>``
+views cut each suite's columns and rows out of it; GX runs only aggregate queries over them (pushdown),
+never over the JSON. The statement streams, so memory stays under the connection's memory_limit.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ _PROPERTIES = "'$.properties'"
 JSON_KIND = f"{GX_SCHEMA}.json_kind"
 _KINDS = ("BIGINT", "UBIGINT", "DOUBLE", "VARCHAR", "BOOLEAN", "ARRAY", "OBJECT", "NULL")
 
-#: SQL for the envelope suite's columns, over ``gx._landed`` joined to the duplicate ids.
+#: SQL for the envelope suite's columns, over the landed row joined to the duplicate ids.
 ENVELOPE_SQL: dict[str, str] = {
     "message_id": "landed.message_id",
     "message_id_copies": "coalesce(duplicates.copies, 1)",
@@ -76,62 +76,91 @@ def _paths(props: list[str], first: list[str]) -> str:
     return "[" + ", ".join([*first, *(json_path(prop) for prop in props)]) + "]"
 
 
-def event_table_sql(suite: dict[str, Any]) -> str:
-    """``create table gx.<slug> as ...`` for one per-event suite, cut from ``gx._landed``."""
+WIDE = f"{GX_SCHEMA}._wide"
+
+
+def wide_column(suite: str, column: str) -> str:
+    return quote_ident(f"{suite}__{column}")
+
+
+def _suite_exprs(suite: dict[str, Any]) -> list[tuple[str, str]]:
+    """``[(column, SQL)]`` of a per-event suite, over the row's ``types`` / ``vals`` lists."""
     columns, typed, valued = _plan(suite)
-    type_slot = {prop: index + 2 for index, prop in enumerate(typed)}  # 1-based, after '$'
+    type_slot = {prop: index + 2 for index, prop in enumerate(typed)}  # 1-based, after '$.properties'
     value_slot = {prop: index + 1 + VALUE_OFFSET for index, prop in enumerate(valued)}  # after the envelope's
     numeric = ", ".join(quote_str(kind) for kind in rules.NUMERIC_JSON_TYPES)
-    selected = []
+    exprs = []
     for column, kind, prop in columns:
         if kind == "envelope":
-            expr = prop
+            expr = f"landed.{prop}"
         elif kind == "json_type":
-            expr = f"types[{type_slot[prop]}]::{JSON_KIND}"
+            expr = f"landed.types[{type_slot[prop]}]::{JSON_KIND}"
         elif kind == "number":
-            value = f"try_cast(vals[{value_slot[prop]}] as double)"
-            expr = f"case when types[{type_slot[prop]}] in ({numeric}) then {value} end"
+            value = f"try_cast(landed.vals[{value_slot[prop]}] as double)"
+            expr = f"case when landed.types[{type_slot[prop]}] in ({numeric}) then {value} end"
         else:
-            expr = f"case when types[{type_slot[prop]}] = 'VARCHAR' then vals[{value_slot[prop]}] end"
-        selected.append(f"{expr} as {quote_ident(column)}")
-    event = quote_str(suite["meta"]["event"])
-    return (
-        f"create table {GX_SCHEMA}.{quote_ident(suite['name'])} as\n"
-        f"select {', '.join(selected)}\nfrom (\n"
-        f"    select message_id, event, user_id, event_at,\n"
-        f"        json_type(message, {_paths(typed, [_PROPERTIES])}) as types,\n"
-        f"        json_extract_string(message, {_paths(valued, ENVELOPE_PATHS)}) as vals\n"
-        f"    from raw.events where event = {event}\n"
-        f")"
-    )
+            expr = f"case when landed.types[{type_slot[prop]}] = 'VARCHAR' then landed.vals[{value_slot[prop]}] end"
+        exprs.append((column, expr))
+    return exprs
 
 
-def envelope_table_sql(suite: dict[str, Any]) -> str:
-    columns = [f"{ENVELOPE_SQL[column]} as {quote_ident(column)}" for column in suite["meta"]["projection"]]
+def wide_sql(suites: list[dict[str, Any]]) -> str:
+    """One pass over raw.events into ``gx._wide``: every suite's columns, NULL on other events' rows.
+
+    Per row, ``json_type(message, [paths])`` and ``json_extract_string(message, [paths])`` read the
+    paths of the row's own event (a ``case`` on ``event``), each parsing the message once: ``types[1]``
+    is the type of ``properties`` itself, ``vals[1:3]`` the envelope's values (``ENVELOPE_PATHS``),
+    then the suite's properties in ``_plan`` order.
+    """
+    type_cases, value_cases, selected = [], [], ["landed.event"]
+    for suite in suites:
+        if suite["name"] == ENVELOPE:
+            selected += [f"{ENVELOPE_SQL[c]} as {wide_column(ENVELOPE, c)}" for c in suite["meta"]["projection"]]
+            continue
+        _, typed, valued = _plan(suite)
+        event = quote_str(suite["meta"]["event"])
+        type_cases.append(f"when {event} then json_type(message, {_paths(typed, [_PROPERTIES])})")
+        value_cases.append(f"when {event} then json_extract_string(message, {_paths(valued, ENVELOPE_PATHS)})")
+        selected += [
+            f"case when landed.event = {event} then {expr} end as {wide_column(suite['name'], column)}"
+            for column, expr in _suite_exprs(suite)
+        ]
+    types = "case event " + " ".join(type_cases) + f" else json_type(message, [{_PROPERTIES}]) end"
+    envelope_only = f"json_extract_string(message, {_paths([], ENVELOPE_PATHS)})"
+    vals = "case event " + " ".join(value_cases) + f" else {envelope_only} end"
     return (
-        f"create table {GX_SCHEMA}.{quote_ident(ENVELOPE)} as\n"
+        f"create table {WIDE} as\n"
         f"with duplicates as (\n"
         f"    select message_id, count(*) as copies from raw.events group by message_id having count(*) > 1\n"
         f")\n"
-        f"select {', '.join(columns)}\n"
+        f"select {', '.join(selected)}\n"
         f"from (\n"
-        f"    select message_id, user_id, event_at, [json_type(message, {_PROPERTIES})] as types,\n"
-        f"        json_extract_string(message, {_paths([], ENVELOPE_PATHS)}) as vals\n"
-        f"    from raw.events\n"
+        f"    select message_id, event, user_id, event_at, {types} as types, {vals} as vals from raw.events\n"
         f") as landed\n"
         f"left join duplicates on landed.message_id = duplicates.message_id"
     )
 
 
+def suite_view_sql(suite: dict[str, Any]) -> str:
+    """``gx.<suite>``: the suite's columns of ``gx._wide``, on its own event's rows."""
+    name = suite["name"]
+    columns = ", ".join(
+        f"{wide_column(name, column)} as {quote_ident(column)}" for column in suite["meta"]["projection"]
+    )
+    where = "" if name == ENVELOPE else f" where event = {quote_str(suite['meta']['event'])}"
+    return f"create view {GX_SCHEMA}.{quote_ident(name)} as select {columns} from {WIDE}{where}"
+
+
 def materialize(con: duckdb.DuckDBPyConnection, suites: list[dict[str, Any]]) -> dict[str, int]:
-    """Rebuild the ``gx`` schema with one table per suite; returns row counts by suite name."""
+    """Rebuild the ``gx`` schema: ``gx._wide`` in one pass and one view per suite; row counts by suite."""
     con.execute(f"drop schema if exists {GX_SCHEMA} cascade")
     con.execute(f"create schema {GX_SCHEMA}")
     con.execute(f"create type {JSON_KIND} as enum ({', '.join(quote_str(kind) for kind in _KINDS)})")
+    con.execute(wide_sql(suites))
+    counts = dict(con.execute(f"select event, count(*) from {WIDE} group by 1").fetchall())
     rows: dict[str, int] = {}
     for suite in suites:
-        sql = envelope_table_sql(suite) if suite["name"] == ENVELOPE else event_table_sql(suite)
-        con.execute(sql)
-        count = con.execute(f"select count(*) from {GX_SCHEMA}.{quote_ident(suite['name'])}").fetchone()
-        rows[suite["name"]] = int(count[0]) if count else 0
+        con.execute(suite_view_sql(suite))
+        total = sum(counts.values()) if suite["name"] == ENVELOPE else counts.get(suite["meta"]["event"], 0)
+        rows[suite["name"]] = int(total)
     return rows
