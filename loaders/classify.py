@@ -1,8 +1,9 @@
 """Classify lines into accepted records and rejects, in one DuckDB pass per source.
 
 ``classified`` holds one row per record: envelope fields for accepted ones, ``reason``/``detail`` for the
-rest. Each line is parsed once (``from_json``); envelope fields are read as JSON so a wrong type
-(``"event": 5``) is told apart from a missing key. The line itself is kept as ``JSON`` without a re-cast.
+rest. Each line is parsed once (``from_json``) and the envelope fields are read as text, so a number sent
+as ``event`` or ``userId`` is accepted as its text (dbt and GX report it) while a missing, null or empty
+one is rejected. The line itself is kept as ``JSON`` without a re-cast.
 """
 
 from __future__ import annotations
