@@ -36,22 +36,6 @@ SENDER_GUARANTEE = 0.999
 #: Values a user types on the command line and Rasa forwards unchecked (``--training-fraction``).
 USER_INPUT = 0.99
 
-#: ``type`` property values per event (wire-format.md §3: what the code really sends, which beats
-#: the reference: Shell Started never sends ``core``, Training Data Split only ``nlu``, Training Data
-#: Converted also ``responses``).
-TYPE_VALUES: dict[str, tuple[str, ...]] = {
-    "Training Started": ("nlu", "core", "rasa"),
-    "Training Completed": ("nlu", "core", "rasa"),
-    "Shell Started": ("nlu", "rasa"),
-    "Training Data Split": ("nlu",),
-    "Training Data Converted": ("nlu", "core", "nlg", "responses", "config"),
-}
-
-#: Other string properties with a closed value set: ``{property: values}`` for any event.
-STRING_VALUES: dict[str, tuple[str, ...]] = {
-    "output_format": ("json", "md", "yaml"),
-}
-
 _COUNT = re.compile(r"^(num_.+|number_of_.+|.+_count|count)$")
 
 

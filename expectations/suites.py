@@ -55,7 +55,7 @@ def _value_expectations(event: str, spec: PropertySpec) -> tuple[list[dict[str, 
     prop = spec.property
     found: list[dict[str, Any]] = []
     columns: dict[str, str] = {}
-    values = rules.TYPE_VALUES.get(event) if prop == "type" else rules.STRING_VALUES.get(prop)
+    values = spec.accepted_values  # the seed's closed value sets (wire-format.md)
     if values and spec.json_type == "string":
         columns[prop] = "string"
         found.append(

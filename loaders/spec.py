@@ -37,6 +37,8 @@ class PropertySpec:
     description: str
     rasa_versions: str
     in_reference: bool
+    #: the closed set of values the real code sends (wire-format.md), empty when open
+    accepted_values: tuple[str, ...] = ()
 
     @property
     def event_slug(self) -> str:
@@ -70,6 +72,7 @@ def load_spec(path: Path = SPEC_PATH) -> tuple[PropertySpec, ...]:
             description=row["description"],
             rasa_versions=row["rasa_versions"],
             in_reference=_as_bool(row["in_reference"]),
+            accepted_values=tuple(value for value in (row.get("accepted_values") or "").split("|") if value),
         )
         for row in rows
     )

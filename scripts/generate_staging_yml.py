@@ -123,6 +123,15 @@ def _event_model(event: str, specs: tuple[PropertySpec, ...]) -> list[str]:
         lines += _doc_column(name, PK_TESTS if name == "message_id" else "")
     for spec in specs:
         lines += [f"      - name: {spec.property}", f"        description: {_q(_property_description(spec))}"]
+        if spec.accepted_values:  # a value outside the set is a data problem: warn, don't break the build
+            lines += [
+                "        data_tests:",
+                "          - accepted_values:",
+                "              arguments:",
+                f"                values: [{', '.join(_q(value) for value in spec.accepted_values)}]",
+                "              config:",
+                "                severity: warn",
+            ]
         if spec.json_type == "array<object>":
             lines += [
                 f"      - name: {spec.property}_component_names",
