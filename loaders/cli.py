@@ -72,13 +72,14 @@ def _run_load(args: argparse.Namespace) -> int:
 
     db_path = args.db.resolve() if args.db else settings.warehouse_path()
     try:
-        total = sum(path.stat().st_size for path in expand(args.paths) if path.is_file())
+        files = expand(args.paths)  # walked once: the progress total and the load use the same list
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    bar = Progress(total, "loading")
+    bar = Progress(sum(path.stat().st_size for path in files if path.is_file()), "loading")
     try:
-        summary = load(args.paths, db_path, received_at=args.received_at, force=args.force, progress=bar)
+        summary = load([str(path) for path in files], db_path, received_at=args.received_at, force=args.force,
+                       progress=bar)  # fmt: skip
     except WarehouseInUse as error:
         bar.close()
         print(f"error: {error}", file=sys.stderr)
