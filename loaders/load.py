@@ -7,8 +7,10 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 
 import duckdb
@@ -18,6 +20,7 @@ from loaders import stage
 from loaders.classify import COUNTS, INSERT_EVENTS, INSERT_REJECTS, LOSERS, PER_LOAD_COUNTS, VIEWS
 from loaders.files import InputFile, describe, expand
 from loaders.schema import ensure_schema
+from loaders.settings import STORAGE_VERSION
 
 CHUNK_BYTES = 256 * 1024 * 1024  # compressed bytes read by one parallel DuckDB scan
 CHUNK_FILES = 256
@@ -58,7 +61,7 @@ def connect(db_path: Path) -> duckdb.DuckDBPyConnection:
     """Open the warehouse for writing; a held lock becomes :class:`WarehouseInUse`."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(db_path))
+        con = duckdb.connect(str(db_path), config={"storage_compatibility_version": STORAGE_VERSION})
     except duckdb.IOException as error:
         if "lock" in str(error).lower():
             holder = re.search(r"PID \d+", str(error))
@@ -112,12 +115,19 @@ def _read_chunk(con: duckdb.DuckDBPyConnection, chunk: dict[int, InputFile]) -> 
                 failed[idx] = str(error).splitlines()[0]
     readable = {idx: info for idx, info in chunk.items() if idx not in failed}
     rejects: list[stage.Reject] = []
-    for idx in stage.unclean_files(con, readable):
-        try:
-            rejects += stage.read_slow(con, idx, readable[idx])
-        except (OSError, EOFError) as error:
-            failed[idx] = f"{type(error).__name__}: {error}"
-            con.execute("delete from classified where file_idx = $1", [idx])
+    unclean = stage.unclean_files(con, readable)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # decompress the next file while this one is handled
+        pending = iter(unclean.items())
+        ahead = [(idx, scanned, pool.submit(stage.read_bytes, readable[idx])) for idx, scanned in islice(pending, 2)]
+        while ahead:
+            idx, scanned, data = ahead.pop(0)
+            ahead += [(nxt, more, pool.submit(stage.read_bytes, readable[nxt])) for nxt, more in islice(pending, 1)]
+            try:
+                rejects += stage.read_slow(con, idx, data.result(), scanned)
+            except (OSError, EOFError) as error:
+                failed[idx] = f"{type(error).__name__}: {error}"
+                con.execute("delete from classified where file_idx = $1", [idx])
+    stage.drop_bad_lines(con, [reject.file_idx for reject in rejects])
     stage.store_rejects(con, rejects)
     stage.expand_containers(con)
     stage.classify_staged(con)

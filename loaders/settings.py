@@ -13,6 +13,11 @@ DEFAULT_DB = REPO_ROOT / "warehouse.duckdb"
 #: 1 MiB leaves room for other captures while keeping one bad line from exhausting memory.
 MAX_LINE_BYTES = 1024 * 1024
 
+#: DuckDB storage format of a warehouse file created by the loader, dbt (profiles.yml) or the benchmarks.
+#: v1.2.0 is the first with ZSTD for strings, which raw.events uses for ``message``; every pinned DuckDB
+#: (library and ``duckdb`` shell 1.5.6) reads it. It only applies when a file is created.
+STORAGE_VERSION = "v1.2.0"
+
 
 def warehouse_path() -> Path:
     """The warehouse file: ``$TELEMETRY_DB`` or ``warehouse.duckdb`` in the repo root."""

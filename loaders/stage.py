@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
@@ -55,7 +55,8 @@ def read_fast(con: duckdb.DuckDBPyConnection, files: dict[int, InputFile]) -> No
     """Read and classify all files of a chunk in one parallel scan; raises if a file is unreadable."""
     paths = [str(info.path) for info in files.values()]
     con.execute(classify_sql(FAST_SOURCE), {"paths": paths, "idx": list(files)})
-    # Rows are numbered across the whole chunk in file order: remember where each file starts.
+    # The scan's rows are in file order: number them across the chunk, then remember where each file starts.
+    con.execute("update classified set line_number = rowid + 1")
     con.execute(
         """insert into line_offsets
            select file_idx, min(line_number) - 1 from classified
@@ -64,29 +65,39 @@ def read_fast(con: duckdb.DuckDBPyConnection, files: dict[int, InputFile]) -> No
     )
 
 
-def unclean_files(con: duckdb.DuckDBPyConnection, files: dict[int, InputFile]) -> list[int]:
+@dataclass
+class Scanned:
+    """What the fast scan read of one file: its rows, where its numbering starts, its unreadable lines."""
+
+    rows: int = 0
+    offset: int = 0
+    bad: list[int] = field(default_factory=list)  # chunk-wide line numbers, as in ``classified``
+
+
+def unclean_files(con: duckdb.DuckDBPyConnection, files: dict[int, InputFile]) -> dict[int, Scanned]:
     """Files that need the slow path: unreadable or oversized lines, or bytes that don't add up."""
     rows = con.execute(
         f"""
-        select file_idx,
-               count(*) filter (where {BAD_LINE}) as bad,
-               coalesce(sum(line_bytes), 0) + count(*) as text_bytes
+        select file_idx, count(*), min(line_number) - 1,
+               coalesce(sum(line_bytes), 0) + count(*) as text_bytes,
+               coalesce(list(line_number order by line_number) filter (where {BAD_LINE}), [])
         from classified group by 1
         """
     ).fetchall()
-    seen = {idx: (bad, text_bytes) for idx, bad, text_bytes in rows}
-    unclean = []
+    seen = {idx: (Scanned(count, offset, bad), text_bytes) for idx, count, offset, text_bytes, bad in rows}
+    unclean = {}
     for idx, info in files.items():
-        bad, text_bytes = seen.get(idx, (0, 0))
+        scanned, text_bytes = seen.get(idx, (Scanned(), 0))
         sizes = {text_bytes, text_bytes - 1}  # the last line may lack its newline
         if info.is_gzip:
             sizes = {size % (1 << 32) for size in sizes}
-        if bad or info.uncompressed_bytes not in sizes:
-            unclean.append(idx)
+        if scanned.bad or info.uncompressed_bytes not in sizes:
+            unclean[idx] = scanned
     return unclean
 
 
-def _read_bytes(info: InputFile) -> bytes:
+def read_bytes(info: InputFile) -> bytes:
+    """The file's decompressed bytes (zlib releases the GIL: callers may read several files in threads)."""
     data = info.path.read_bytes()
     return gzip.decompress(data) if info.is_gzip else data
 
@@ -109,20 +120,18 @@ def _classify_bad_line(raw: bytes) -> tuple[str, str, str | None, bytes | None]:
 
 def _document(data: bytes) -> str | None:
     """The file's text if it is one JSON document spanning several lines (an array or a batch body)."""
-    try:
-        text = data.decode("utf-8").strip()
-    except UnicodeDecodeError:
-        return None
-    if not text or text[0] not in "[{" or "\n" not in text:
+    head = data.lstrip(JSON_WS)
+    if head[:1] not in (b"[", b"{") or b"\n" not in head:
         return None
     try:
-        json.loads(text.split("\n", 1)[0])
+        json.loads(head.split(b"\n", 1)[0])
         return None  # the first line stands alone: NDJSON
     except ValueError:
         pass
     try:
+        text = data.decode("utf-8").strip()
         json.loads(text)
-    except ValueError:
+    except ValueError:  # UnicodeDecodeError is a ValueError
         return None
     return text
 
@@ -141,51 +150,52 @@ def _kind(text: str) -> str:
     return {"{": "object", "[": "array"}.get(first, "scalar")
 
 
-def read_slow(con: duckdb.DuckDBPyConnection, idx: int, info: InputFile) -> list[Reject]:
-    """Redo one file exactly: physical line numbers; quarantine what DuckDB could not read."""
-    data = _read_bytes(info)
+def read_slow(con: duckdb.DuckDBPyConnection, idx: int, data: bytes, scanned: Scanned) -> list[Reject]:
+    """Redo one file exactly: physical line numbers; quarantine what DuckDB could not read.
+
+    In the common case (no blank lines, DuckDB read one row per line) DuckDB's rows stand and only its
+    unreadable lines are looked at here; the caller deletes them from ``classified`` (:func:`drop_bad_lines`).
+    """
     document = _document(data)
     if document is not None:
         con.execute("delete from classified where file_idx = $1", [idx])
         con.execute("update line_offsets set line_offset = 0 where file_idx = $1", [idx])
         _stage_rows(con, [(idx, 1, None, _kind(document), document)], checked=False)
         return []
-    lines = data.split(b"\n")
-    nonblank = [number for number, line in enumerate(lines, 1) if line.strip(JSON_WS)]
-    staged = con.execute("select count(*) from classified where file_idx = $1", [idx]).fetchone()[0]
+    text = data[:-1] if data.endswith(b"\n") else data
+    lines = text.split(b"\n") if text else []
     bad: list[int]
-    if staged == len(nonblank) and (not nonblank or nonblank[-1] == len(nonblank)):
-        # No blank lines: DuckDB's line numbers are physical. Only the unreadable lines need Python.
-        offset = con.execute("select line_offset from line_offsets where file_idx = $1", [idx]).fetchone()[0]
-        bad = [
-            number - offset
-            for (number,) in con.execute(
-                f"select line_number from classified where file_idx = $1 and ({BAD_LINE})",
-                [idx],
-            ).fetchall()
-        ]
-        con.execute(
-            f"delete from classified where file_idx = $1 and ({BAD_LINE})",
-            [idx],
-        )
+    if scanned.rows == len(lines):
+        # DuckDB skips blank and whitespace-only lines and reads any other line as one row (NULL when it
+        # is unreadable), so as many rows as lines means no blank lines: its line numbers are physical.
+        # Only the unreadable lines need Python.
+        bad = [number - scanned.offset for number in scanned.bad]
     else:
         # Blank lines or a disagreement on what a line is: take Python's lines, validate them in SQL.
         con.execute("delete from classified where file_idx = $1", [idx])
         con.execute("update line_offsets set line_offset = 0 where file_idx = $1", [idx])
         good: list[tuple] = []
         bad = []
-        for number in nonblank:
-            raw = lines[number - 1].rstrip(b"\r")
+        for number, line in enumerate(lines, 1):
+            raw = line.rstrip(b"\r")
+            if not raw.strip(JSON_WS):
+                continue
             try:
                 if len(raw) > MAX_LINE_BYTES:
                     raise ValueError
-                text = raw.decode("utf-8")
+                decoded = raw.decode("utf-8")
             except ValueError:
                 bad.append(number)
                 continue
-            good.append((idx, number, None, _kind(text), text))
+            good.append((idx, number, None, _kind(decoded), decoded))
         _stage_rows(con, good, checked=False)
     return [Reject(idx, number, None, *_classify_bad_line(lines[number - 1].rstrip(b"\r"))) for number in bad]
+
+
+def drop_bad_lines(con: duckdb.DuckDBPyConnection, files: list[int]) -> None:
+    """Remove the rows of unreadable lines that :func:`read_slow` quarantined in Python."""
+    if files:
+        con.execute(f"delete from classified where file_idx in (select unnest($1)) and ({BAD_LINE})", [files])
 
 
 def _merge_batch(body: dict) -> list[object]:

@@ -248,3 +248,21 @@ def test_write_key_is_never_stored(db: Path, tmp_path: Path) -> None:
     dump = query(db, "select string_agg(message::varchar, '') from raw.events")[0][0]
     assert "TOPSECRETKEY" not in dump and "writeKey" not in dump
     assert query(db, "select count(*) from raw.events") == [(2,)]
+
+
+def test_line_numbers_of_a_parallel_multi_file_load(db: Path, tmp_path: Path) -> None:
+    """Files of thousands of lines are read in parallel; every row still names its own physical line."""
+    archive = tmp_path / "archive"
+    result = run(db, "generate", "--events", "40000", "--days", "1", "--seed", "7", "--out", str(archive))
+    assert result.returncode == 0, result.stderr
+    assert run(db, "load", str(archive / "segment-logs")).returncode == 0
+    files = sorted((archive / "segment-logs").rglob("*.gz"))
+    assert len(files) > 4
+    landed = query(db, "select source_file, line_number, message_id from raw.events")
+    lines = {str(path): gzip.decompress(path.read_bytes()).decode().splitlines() for path in files}
+    assert max(len(text) for text in lines.values()) > 3 * 2048  # several DuckDB vectors per file
+    for source_file, line_number, message_id in landed:
+        assert json.loads(lines[source_file][line_number - 1])["messageId"] == message_id
+    duplicates = query(db, "select sum(duplicates) from raw.loads")[0][0]
+    assert len(landed) + duplicates == sum(len(text) for text in lines.values())
+    identity_holds(db)
