@@ -24,6 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from loaders.schema import ensure_schema  # noqa: E402
+from loaders.settings import STORAGE_VERSION  # noqa: E402
 
 PIPELINE = (
     '[{"name":"WhitespaceTokenizer"},{"name":"RegexFeaturizer"},{"name":"LexicalSyntacticFeaturizer"},'
@@ -107,7 +108,7 @@ def synthesize(con: duckdb.DuckDBPyConnection, n: int) -> None:
         f"""
         insert into raw.events (
             message_id, event, user_id, event_at, event_at_source, received_at, message_type, message,
-            is_generated_message_id, load_id, source_file, line_number, record_index
+            properties, context, is_generated_message_id, load_id, source_file, line_number, record_index
         )
         with base as (
             select
@@ -120,20 +121,22 @@ def synthesize(con: duckdb.DuckDBPyConnection, n: int) -> None:
         ),
         typed as (select *, case {" ".join(buckets)} end as event from base),
         shaped as (
-            select *, (case event {" ".join(props)} end) || '"metrics_id":"' || user_id || '"}}' as props
+            select
+                *,
+                (case event {" ".join(props)} end) || '"metrics_id":"' || user_id || '"}}' as props,
+                '{{"os":{{"name":"Linux","version":"5.15.0"}},"ci":false,"project":"' || md5(user_id)
+                    || md5(user_id) || '","directory":"' || user_id || user_id || '","python":"3.8.12",'
+                    || '"rasa_open_source":"2.8.34","cpu":8,"docker":false,'
+                    || '"library":{{"name":"unknown","version":"unknown"}}}}' as ctx
             from typed
         )
         select
             message_id, event, user_id,
             timestamp '2023-01-02' + to_seconds(i % 2419200) as event_at,
             'timestamp', timestamp '2023-01-02' + to_seconds(i % 2419200), 'track',
-            ('{{"context":{{"os":{{"name":"Linux","version":"5.15.0"}},"ci":false,"project":"' || md5(user_id)
-              || md5(user_id) || '","directory":"' || user_id || user_id || '","python":"3.8.12",'
-              || '"rasa_open_source":"2.8.34","cpu":8,"docker":false,'
-              || '"library":{{"name":"unknown","version":"unknown"}}}},"event":"' || event
-              || '","messageId":"' || message_id || '","properties":' || props
-              || ',"type":"track","userId":"' || user_id || '"}}')::json,
-            false, i // 1000000 + 1, 'bench', i, null
+            ('{{"context":' || ctx || ',"event":"' || event || '","messageId":"' || message_id
+              || '","properties":' || props || ',"type":"track","userId":"' || user_id || '"}}')::json,
+            props::json, ctx::json, false, i // 1000000 + 1, 'bench', i, null
         from shaped
         """
     )
@@ -150,7 +153,7 @@ def main() -> int:
     if not (args.keep and db.exists()):
         db.unlink(missing_ok=True)
         started = time.perf_counter()
-        con = duckdb.connect(str(db))
+        con = duckdb.connect(str(db), config={"storage_compatibility_version": STORAGE_VERSION})
         synthesize(con, args.events)
         con.close()
         print(f"synthesized {args.events:,} raw.events rows in {time.perf_counter() - started:.1f}s ({db})")

@@ -58,10 +58,11 @@ def _insert(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str, dict, dic
     """Insert ``(message_id, event, properties, context)`` rows into raw.events."""
     con.executemany(
         "insert into raw.events (message_id, event, user_id, event_at, event_at_source, message_type, "
-        "message, is_generated_message_id, load_id, source_file, line_number) "
-        "values (?, ?, ?, timestamp '2023-01-02', 'timestamp', 'track', ?::json, false, 1, 'test.gz', ?)",
+        "message, properties, context, is_generated_message_id, load_id, source_file, line_number) "
+        "values (?, ?, ?, timestamp '2023-01-02', 'timestamp', 'track', ?::json, ?::json, ?::json, false, 1, "
+        "'test.gz', ?)",
         [
-            (mid, event, USER, json.dumps(_message(mid, event, props, ctx)), line)
+            (mid, event, USER, json.dumps(_message(mid, event, props, ctx)), json.dumps(props), json.dumps(ctx), line)
             for line, (mid, event, props, ctx) in enumerate(rows)
         ],
     )
