@@ -69,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run_load(args: argparse.Namespace) -> int:
     from loaders.load import WarehouseInUse, load
+    from loaders.schema import OutdatedWarehouse
 
     db_path = args.db.resolve() if args.db else settings.warehouse_path()
     try:
@@ -84,6 +85,10 @@ def _run_load(args: argparse.Namespace) -> int:
         bar.close()
         print(f"error: {error}", file=sys.stderr)
         return EXIT_IN_USE
+    except OutdatedWarehouse as error:
+        bar.close()
+        print(f"error: warehouse {db_path}: {error}", file=sys.stderr)
+        return EXIT_USAGE
     bar.close()
     failed = summary.with_status("failed")
     for result in failed:

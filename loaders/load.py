@@ -19,7 +19,7 @@ import pandas as pd
 from loaders import stage
 from loaders.classify import COUNTS, INSERT_EVENTS, INSERT_REJECTS, LOSERS, PER_LOAD_COUNTS, VIEWS
 from loaders.files import InputFile, describe, expand
-from loaders.schema import ensure_schema
+from loaders.schema import OutdatedWarehouse, ensure_schema
 from loaders.settings import STORAGE_VERSION
 
 CHUNK_BYTES = 256 * 1024 * 1024  # compressed bytes read by one parallel DuckDB scan
@@ -72,7 +72,11 @@ def connect(db_path: Path) -> duckdb.DuckDBPyConnection:
             ) from error
         raise
     con.execute("set TimeZone = 'UTC'")
-    ensure_schema(con)
+    try:
+        ensure_schema(con)
+    except OutdatedWarehouse:
+        con.close()
+        raise
     return con
 
 

@@ -80,6 +80,17 @@ def _has_zstd(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(found) and (int(found.group(1)), int(found.group(2))) >= (1, 2)
 
 
+class OutdatedWarehouse(Exception):
+    """The warehouse was made by an older loader whose raw.events no longer matches this one."""
+
+
+OUTDATED_CHECK = """
+select count(*) from duckdb_columns()
+where schema_name = 'raw' and table_name = 'events' and column_name in ('properties', 'context')
+  and column_default is not null
+"""
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw schema, its tables and the load-id sequence if they do not exist.
 
@@ -87,3 +98,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     choice) and faster to write. A file made in an older storage format keeps DuckDB's default.
     """
     con.execute(DDL.replace("{zstd}", " using compression zstd" if _has_zstd(con) else ""))
+    if con.execute(OUTDATED_CHECK).fetchone()[0]:
+        raise OutdatedWarehouse(
+            "raw.events was created by an older loader (properties/context were computed columns, now they are "
+            "stored): load into a new warehouse file (set TELEMETRY_DB, or `make clean` for the demo one)"
+        )

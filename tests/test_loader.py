@@ -266,3 +266,12 @@ def test_line_numbers_of_a_parallel_multi_file_load(db: Path, tmp_path: Path) ->
     duplicates = query(db, "select sum(duplicates) from raw.loads")[0][0]
     assert len(landed) + duplicates == sum(len(text) for text in lines.values())
     identity_holds(db)
+
+
+def test_a_warehouse_from_an_older_loader_is_refused_plainly(db: Path, tmp_path: Path) -> None:
+    with duckdb.connect(str(db)) as con:  # the raw.events of the previous loader: derived JSON columns
+        con.execute("""create schema raw; create table raw.events (message_id varchar, message json,
+            properties json generated always as (json_extract(message, '$.properties')) virtual)""")  # fmt: skip
+    result = run(db, "load", str(write(tmp_path / "a.jsonl", [line(1)])))
+    assert result.returncode == 2 and "older loader" in result.stderr and "Traceback" not in result.stderr
+    assert query(db, "select count(*) from raw.events") == [(0,)]
