@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from dataclasses import dataclass, field
 
 import duckdb
@@ -21,6 +22,7 @@ from loaders.files import InputFile
 from loaders.settings import MAX_LINE_BYTES
 
 JSON_WS = b" \t\r\n"
+LEADING_WS = re.compile(rb"[ \t\r\n]*")
 # A row DuckDB could not read (NULL line) or one over the size limit.
 BAD_LINE = f"(reason = 'invalid_json' and line_bytes is null) or line_bytes > {MAX_LINE_BYTES}"
 
@@ -78,10 +80,10 @@ def unclean_files(con: duckdb.DuckDBPyConnection, files: dict[int, InputFile]) -
     """Files that need the slow path: unreadable or oversized lines, or bytes that don't add up."""
     rows = con.execute(
         f"""
-        select file_idx, count(*), min(line_number) - 1,
+        select file_idx, count(*), any_value(line_offset),
                coalesce(sum(line_bytes), 0) + count(*) as text_bytes,
                coalesce(list(line_number order by line_number) filter (where {BAD_LINE}), [])
-        from classified group by 1
+        from classified inner join line_offsets using (file_idx) group by 1
         """
     ).fetchall()
     seen = {idx: (Scanned(count, offset, bad), text_bytes) for idx, count, offset, text_bytes, bad in rows}
@@ -120,11 +122,12 @@ def _classify_bad_line(raw: bytes) -> tuple[str, str, str | None, bytes | None]:
 
 def _document(data: bytes) -> str | None:
     """The file's text if it is one JSON document spanning several lines (an array or a batch body)."""
-    head = data.lstrip(JSON_WS)
-    if head[:1] not in (b"[", b"{") or b"\n" not in head:
+    start = LEADING_WS.match(data).end()  # type: ignore[union-attr]  # always matches
+    end = data.find(b"\n", start)
+    if data[start : start + 1] not in (b"[", b"{") or end < 0:
         return None
     try:
-        json.loads(head.split(b"\n", 1)[0])
+        json.loads(data[start:end])
         return None  # the first line stands alone: NDJSON
     except ValueError:
         pass
