@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from expectations import projection
 from expectations import suites as suite_files
 from expectations.cli import main
 from loaders.schema import ensure_schema
@@ -202,6 +203,46 @@ def test_value_rules(tmp_path: Path) -> None:
         ("envelope", "metrics_id_matches_user_id"): (1, ["v-7"]),
         ("envelope", "context_project_is_hex64"): (1, ["v-7"]),
     }
+
+
+def test_own_pass_and_shared_pass_project_the_same_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big event's table comes from its own pass, a small one's is cut from the shared table: same rows."""
+    rows = _clean_rows(3)
+    for i, (event, change) in enumerate(
+        [
+            ("Training Started", {"num_actions": "12", "is_finetuning": None}),
+            ("Training Data Split", {"fraction": 80}),
+            ("Shell Started", {"type": ["nlu"]}),
+            ("Server Started", {"number_of_workers": -1.5, "input_channels": "rest"}),
+        ]
+    ):
+        rows.append((f"odd-{i}", event, {**CLEAN[event], **change, "metrics_id": USER}, CONTEXT))
+    rows.append(("odd-list", "Shell Started", [1, 2], CONTEXT))  # properties not an object
+    db = _warehouse(tmp_path, rows)
+    suites = suite_files.load_suites(suite_files.SUITES_DIR)
+    tables: dict[float, dict[str, list[tuple]]] = {}
+    for share in (0.0, 2.0):  # every event with rows in its own pass / every event in the shared pass
+        monkeypatch.setattr(projection, "OWN_PASS_SHARE", share)
+        con = duckdb.connect(str(db))
+        counts = projection.materialize(con, suites)
+        tables[share] = {name: con.execute(f"select * from gx.{name}").fetchall() for name in counts}
+        assert con.execute("select count(*) from duckdb_tables() where schema_name = 'gx'").fetchone() == (len(suites),)
+        con.close()
+    assert tables[0.0] == tables[2.0]
+    assert len(tables[0.0]["envelope"]) == len(rows) and len(tables[0.0]["shell_started"]) == 5
+    assert tables[0.0]["shell_started"][-2:] == [("odd-2", "ARRAY", None, "VARCHAR"), ("odd-list", None, None, None)]
+    root_types = {row[0]: row[-1] for row in tables[0.0]["envelope"]}  # properties_json_type comes last
+    assert root_types["odd-list"] == "ARRAY" and set(root_types.values()) == {"OBJECT", "ARRAY"}
+
+
+def test_root_type_from_the_first_byte_is_json_type() -> None:
+    values = ['{"a": 1}', "[1]", '"s"', "true", "false", "null", "7", "-7", "1.5", "18446744073709551615", " {}"]
+    con = duckdb.connect()
+    con.execute("create table t (properties json)")
+    con.executemany("insert into t values (?)", [(value,) for value in values])
+    found = con.execute(f"select {projection._ROOT_TYPE}, json_type(properties) from t").fetchall()
+    assert [ours for ours, _ in found] == [theirs for _, theirs in found]
+    assert {ours for ours, _ in found} == set(projection._KINDS)
 
 
 def test_duplicate_message_ids_fail_the_envelope(tmp_path: Path) -> None:
