@@ -39,6 +39,17 @@ def _why(field: str, name: str) -> str:
     end"""
 
 
+def _json_field(name: str) -> str:
+    """An accepted message's ``properties``/``context`` as stored JSON: ``from_json`` returns SQL NULL both
+    when the key is absent and when it is JSON ``null``; keep the JSON ``null`` (the line is read again only
+    for the rare rows where the field is NULL)."""
+    return f"""case
+            when reason is not null then null
+            when env.{name} is not null then env.{name}
+            when json_type(line, '$."{name}"') = 'NULL' then 'null'::json
+        end"""
+
+
 def classify_sql(source: str) -> str:
     """INSERT INTO classified from ``source`` (file_idx, [line_number,] record_index, kind, line, valid).
 
@@ -58,8 +69,8 @@ from (
         {_utc("env.timestamp")} as sent_timestamp,
         {_utc("env.receivedAt")} as received_at,
         env.type as message_type,
-        case when reason is null then env.properties end as properties,
-        case when reason is null then env.context end as context,
+        {_json_field("properties")} as properties,
+        {_json_field("context")} as context,
         case when reason is not null then null
              when contains(line, '"writeKey"') then json_merge_patch(line, '{{"writeKey":null}}')
              else line end as message,

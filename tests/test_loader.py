@@ -104,6 +104,17 @@ def test_envelope_columns_and_lossless_message(db: Path, tmp_path: Path) -> None
     assert json.loads(context) == CONTEXT and json.loads(msg) == original
 
 
+def test_json_null_properties_and_context_stay_json_null(db: Path, tmp_path: Path) -> None:
+    """A JSON null is stored as JSON null; only an absent key is SQL NULL (both are accepted)."""
+    nulls = message(1, properties=None, context=None)
+    absent = {key: value for key, value in message(2).items() if key not in ("properties", "context")}
+    write(tmp_path / "a.json", [json.dumps(nulls), json.dumps(absent), line(3)])
+    assert run(db, "load", str(tmp_path / "a.json")).returncode == 0
+    got = query(db, "select line_number, properties, context, json_type(properties) from raw.events order by 1")
+    assert got[:2] == [(1, "null", "null", "NULL"), (2, None, None, None)]
+    assert json.loads(got[2][1]) == {"type": "rasa", "metrics_id": USER}
+
+
 def test_bare_rasa_payloads_get_deterministic_ids_and_the_default_time(db: Path, tmp_path: Path) -> None:
     bare = {"userId": USER, "event": "Telemetry Disabled", "properties": {"metrics_id": USER}, "context": CONTEXT}
     path = write(tmp_path / "debug.jsonl", [json.dumps(bare), json.dumps(bare)])
