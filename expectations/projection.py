@@ -39,6 +39,8 @@ _KINDS = ("BIGINT", "UBIGINT", "DOUBLE", "VARCHAR", "BOOLEAN", "ARRAY", "OBJECT"
 #: to cut from the shared table than to scan for.
 OWN_PASS_SHARE = 0.05
 SMALL_EVENTS = f"{GX_SCHEMA}._small_events"
+#: The raw.events columns a per-event table carries besides its slots (the GX sample ids).
+SLOT_ENVELOPE = ("message_id",)
 
 #: The JSON type of a stored JSON value from its first byte; ``json_type`` only for numbers (and
 #: anything else), which need the whole token. Exact for valid JSON, and saves a parse of every row.
@@ -112,6 +114,8 @@ def _suite_exprs(suite: dict[str, Any]) -> list[tuple[str, str]]:
     exprs = []
     for column, kind, prop in columns:
         if kind == "envelope":
+            if prop not in SLOT_ENVELOPE:
+                raise ValueError(f"suite {suite['name']}: envelope column {prop!r} is only in the envelope suite")
             expr = prop
         elif kind == "json_type":
             expr = type_slot[prop]
@@ -124,7 +128,7 @@ def _suite_exprs(suite: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def slots_sql(suites: list[dict[str, Any]]) -> str:
-    """One pass over the rows of the suites' events: ``event``, ``message_id`` and slot columns.
+    """One pass over the rows of the suites' events: ``event``, ``SLOT_ENVELOPE`` and slot columns.
 
     Per row, ``json_type(properties, [paths])`` and ``json_extract_string(properties, [paths])`` read the
     paths of the row's own event (a ``case`` on ``event`` when there are several), each parsing
@@ -146,10 +150,10 @@ def slots_sql(suites: list[dict[str, Any]]) -> str:
         )
         types, vals = types + " end", vals + " end"
         where = f"event in ({', '.join(event for event, _, _ in plans)})"
-    selected = ["event", "message_id"]
+    selected = ["event", *SLOT_ENVELOPE]
     selected += [f"types[{index}]::{JSON_KIND} as {_type_slot(index)}" for index in range(1, type_slots + 1)]
     selected += [f"vals[{index}] as {_value_slot(index)}" for index in range(1, value_slots + 1)]
-    inner = f"event, message_id, {types} as types" + (f", {vals} as vals" if value_slots else "")
+    inner = f"event, {', '.join(SLOT_ENVELOPE)}, {types} as types" + (f", {vals} as vals" if value_slots else "")
     return f"select {', '.join(selected)} from (select {inner} from raw.events where {where}) as landed"
 
 
