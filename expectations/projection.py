@@ -195,10 +195,10 @@ def materialize(con: duckdb.DuckDBPyConnection, suites: list[dict[str, Any]]) ->
     con.execute(f"create type {JSON_KIND} as enum ({', '.join(quote_str(kind) for kind in _KINDS)})")
     found = con.execute("select event, count(*) from raw.events group by event").fetchall()
     counts = {str(event): int(rows) for event, rows in found}
-    events = [suite for suite in suites if suite["name"] != ENVELOPE]
     big = own_pass(counts)
-    small = [suite for suite in events if suite["meta"]["event"] not in big]
-    if len(small) > 1:
+    small = [suite for suite in suites if suite["name"] != ENVELOPE and suite["meta"]["event"] not in big]
+    shared = {suite["name"] for suite in small} if len(small) > 1 else set()  # one small event: its own pass
+    if shared:
         con.execute(f"create table {SMALL_EVENTS} as {slots_sql(small)}")
     rows: dict[str, int] = {}
     for suite in suites:
@@ -207,7 +207,7 @@ def materialize(con: duckdb.DuckDBPyConnection, suites: list[dict[str, Any]]) ->
             rows[suite["name"]] = sum(counts.values())
             continue
         event = suite["meta"]["event"]
-        if len(small) > 1 and suite in small:
+        if suite["name"] in shared:
             source = f"{SMALL_EVENTS} where event = {quote_str(event)}"
         else:
             source = f"({slots_sql([suite])}) as slots"
