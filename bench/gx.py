@@ -23,8 +23,8 @@ import duckdb
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from common.settings import STORAGE_VERSION  # noqa: E402
 from loaders.schema import ensure_schema  # noqa: E402
-from loaders.settings import STORAGE_VERSION  # noqa: E402
 
 PIPELINE = (
     '[{"name":"WhitespaceTokenizer"},{"name":"RegexFeaturizer"},{"name":"LexicalSyntacticFeaturizer"},'

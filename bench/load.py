@@ -28,11 +28,11 @@ import duckdb
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from common.settings import STORAGE_VERSION  # noqa: E402
 from loaders.classify import ENVELOPE  # noqa: E402
 from loaders.files import expand  # noqa: E402
 from loaders.generate import generate  # noqa: E402
 from loaders.load import load  # noqa: E402
-from loaders.settings import STORAGE_VERSION  # noqa: E402
 
 ENGINE_COLUMNS = (
     "{messageId: 'VARCHAR', event: 'VARCHAR', userId: 'VARCHAR', timestamp: 'TIMESTAMP', "

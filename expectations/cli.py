@@ -15,9 +15,9 @@ from pathlib import Path
 
 import duckdb
 
+from common.settings import REPO_ROOT, warehouse_path
+from common.spec import SPEC_PATH
 from expectations import suites as suite_files
-from loaders.settings import REPO_ROOT, warehouse_path
-from loaders.spec import SPEC_PATH
 
 DEFAULT_OUT = REPO_ROOT / "reports" / "data_quality"
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import duckdb
 
-from expectations import rules
+from common import json_types
 from expectations.suites import ENVELOPE, GX_SCHEMA
 
 _HEX32 = "'[0-9a-f]{32}'"
@@ -110,7 +110,7 @@ def _suite_exprs(suite: dict[str, Any]) -> list[tuple[str, str]]:
     columns, typed, valued = _plan(suite)
     type_slot = {prop: _type_slot(index) for index, prop in enumerate(typed, 1)}
     value_slot = {prop: _value_slot(index) for index, prop in enumerate(valued, 1)}
-    numeric = ", ".join(quote_str(kind) for kind in rules.NUMERIC_JSON_TYPES)
+    numeric = ", ".join(quote_str(kind) for kind in json_types.NUMERIC_ENGINE_TYPES)
     exprs = []
     for column, kind, prop in columns:
         if kind == "envelope":

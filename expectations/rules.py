@@ -1,4 +1,4 @@
-"""The rules the suites encode: JSON types per spec type, value rules, and the ``mostly`` thresholds.
+"""The rules the suites encode: value rules and the ``mostly`` thresholds (type map: ``common.json_types``).
 
 Everything here is data. ``suites.py`` turns it (plus the spec seed) into suite JSON; nothing reads
 these tables at validation time except through the generated suites.
@@ -7,22 +7,6 @@ these tables at validation time except through the generated suites.
 from __future__ import annotations
 
 import re
-
-#: DuckDB ``json_type()`` results that satisfy each spec ``json_type``. An integer where a number
-#: is expected is fine (Python sends ``1`` for ``1.0`` only if the value is an int, and a float field
-#: may legitimately hold one); a float where an integer is expected is not (Python never writes
-#: ``12.0`` for an int). ``UBIGINT`` is what DuckDB calls integers above 2**63-1.
-JSON_TYPES: dict[str, tuple[str, ...]] = {
-    "integer": ("BIGINT", "UBIGINT"),
-    "number": ("BIGINT", "UBIGINT", "DOUBLE"),
-    "boolean": ("BOOLEAN",),
-    "string": ("VARCHAR",),
-    "array<string>": ("ARRAY",),
-    "array<object>": ("ARRAY",),
-    "object": ("OBJECT",),
-}
-JSON_NULL = "NULL"
-NUMERIC_JSON_TYPES: tuple[str, ...] = ("BIGINT", "UBIGINT", "DOUBLE")
 
 # --- mostly thresholds ------------------------------------------------------------------------
 # Three levels, one per kind of guarantee (expectations/README.md explains them):

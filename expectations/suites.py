@@ -15,8 +15,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from common import json_types
+from common.spec import SPEC_PATH, PropertySpec, event_slug, events
 from expectations import rules
-from loaders.spec import SPEC_PATH, PropertySpec, event_slug, events
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 GX_SCHEMA = "gx"
@@ -35,7 +36,7 @@ def _expectation(kind: str, kwargs: dict[str, Any], meta: dict[str, Any], notes:
 
 
 def _type_expectation(spec: PropertySpec) -> dict[str, Any]:
-    allowed = list(rules.JSON_TYPES[spec.json_type]) + ([rules.JSON_NULL] if spec.nullable else [])
+    allowed = list(json_types.ENGINE_TYPES[spec.json_type]) + ([json_types.JSON_NULL] if spec.nullable else [])
     null_text = " or null" if spec.nullable else " (null is a violation: the code never sends it)"
     return _expectation(
         "expect_column_values_to_be_in_set",

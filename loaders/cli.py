@@ -7,7 +7,7 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from loaders import settings
+from common import settings
 from loaders.files import InputError, expand
 from loaders.progress import Progress
 

@@ -19,6 +19,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from common.reasons import REJECT_REASONS
+from common.settings import MAX_LINE_BYTES
 from loaders.sample_events import (
     HOUR,
     KINDS,
@@ -35,8 +37,6 @@ from loaders.sample_events import (
     make_install,
     uuid_hex,
 )
-from loaders.schema import REJECT_REASONS
-from loaders.settings import MAX_LINE_BYTES
 
 DEFAULT_START = dt.date(2023, 1, 2)
 DAY_MS = 86_400_000

@@ -16,11 +16,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from common.settings import STORAGE_VERSION
 from loaders import stage
 from loaders.classify import COUNTS, INSERT_EVENTS, INSERT_REJECTS, LOSERS, PER_LOAD_COUNTS, VIEWS
 from loaders.files import InputFile, describe, expand
 from loaders.schema import OutdatedWarehouse, ensure_schema
-from loaders.settings import STORAGE_VERSION
 
 CHUNK_BYTES = 256 * 1024 * 1024  # compressed bytes read by one parallel DuckDB scan
 CHUNK_FILES = 256

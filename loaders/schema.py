@@ -10,15 +10,6 @@ import re
 
 import duckdb
 
-REJECT_REASONS: tuple[str, ...] = (
-    "invalid_json",
-    "not_an_object",
-    "missing_event",
-    "missing_user_id",
-    "invalid_utf8",
-    "too_large",
-)
-
 DDL = """
 create schema if not exists raw;
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
+from common.settings import MAX_LINE_BYTES
 from loaders.classify import CLASSIFIED_DDL, FAST_SOURCE, SLOW_SOURCE, classify_sql
 from loaders.files import InputFile
-from loaders.settings import MAX_LINE_BYTES
 
 JSON_WS = b" \t\r\n"
 LEADING_WS = re.compile(rb"[ \t\r\n]*")

@@ -18,7 +18,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from loaders.spec import SPEC_PATH, PropertySpec, event_slug, events  # noqa: E402
+from common.spec import SPEC_PATH, PropertySpec, event_slug, events  # noqa: E402
 
 OUTPUT = REPO_ROOT / "models" / "staging" / "_staging__models.yml"
 

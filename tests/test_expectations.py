@@ -13,12 +13,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from common.settings import REPO_ROOT
+from common.spec import event_slug, events
 from expectations import projection
 from expectations import suites as suite_files
 from expectations.cli import main
 from loaders.schema import ensure_schema
-from loaders.settings import REPO_ROOT
-from loaders.spec import event_slug, events
 
 USER = "37696a59d4d84e4bbeeda0fc7ad4cd92"
 HASH = "8f59b085b0e7583d358c7f8d51d4d4e737b7a733d7d078c2b84286fca7e9cc5b"

@@ -15,10 +15,10 @@ import pytest
 # `pytest` (unlike `python -m pytest`) does not put the repo root on sys.path.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from loaders import spec
+from common import spec
+from common.reasons import REJECT_REASONS
+from common.settings import MAX_LINE_BYTES
 from loaders.generate import _encode, generate, line, message
-from loaders.schema import REJECT_REASONS
-from loaders.settings import MAX_LINE_BYTES
 
 ENVELOPE_KEYS = [
     "channel",

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from loaders.settings import MAX_LINE_BYTES
+from common.settings import MAX_LINE_BYTES
 
 REPO = Path(__file__).resolve().parent.parent
 USER = "37696a59d4d84e4bbeeda0fc7ad4cd92"

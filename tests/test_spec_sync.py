@@ -15,7 +15,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # `pytest` (unlike `python -m pytest`) does not put the repo root on sys.path.
 sys.path.insert(0, str(REPO_ROOT))
 
-from loaders.spec import SPEC_PATH, SQL_TYPES, event_slug, events, load_spec  # noqa: E402
+from common.spec import SPEC_PATH, SQL_TYPES, event_slug, events, load_spec  # noqa: E402
 
 STAGING = REPO_ROOT / "models" / "staging"
 MACROS = REPO_ROOT / "macros"

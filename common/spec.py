@@ -12,20 +12,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from loaders.settings import REPO_ROOT
+from common.json_types import SQL_TYPES
+from common.settings import REPO_ROOT
 
 SPEC_PATH = REPO_ROOT / "seeds" / "telemetry_event_properties.csv"
-
-#: JSON types a property may have in the spec, and the DuckDB column type staging gives it.
-SQL_TYPES: dict[str, str] = {
-    "integer": "BIGINT",
-    "number": "DOUBLE",
-    "boolean": "BOOLEAN",
-    "string": "VARCHAR",
-    "array<string>": "VARCHAR[]",
-    "array<object>": "JSON",
-    "object": "JSON",
-}
 
 
 @dataclass(frozen=True)
