@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO))
 
 from common.settings import STORAGE_VERSION  # noqa: E402
 from loaders.classify import ENVELOPE  # noqa: E402
-from loaders.files import expand  # noqa: E402
+from loaders.find import expand  # noqa: E402
 from loaders.generate import generate  # noqa: E402
 from loaders.load import load  # noqa: E402
 

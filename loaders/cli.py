@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from common import settings
-from loaders.files import InputError, expand
+from loaders.find import InputError, expand
 from loaders.progress import Progress
 
 EXIT_OK, EXIT_FILES_FAILED, EXIT_USAGE, EXIT_IN_USE = 0, 1, 2, 3
@@ -68,8 +68,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run_load(args: argparse.Namespace) -> int:
-    from loaders.load import WarehouseInUse, load
+    from loaders.load import load
     from loaders.schema import OutdatedWarehouse
+    from loaders.warehouse import WarehouseInUse
 
     db_path = args.db.resolve() if args.db else settings.warehouse_path()
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import time
 import uuid
 from collections.abc import Callable
@@ -16,18 +15,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from common.settings import STORAGE_VERSION
 from loaders import stage
 from loaders.classify import COUNTS, INSERT_EVENTS, INSERT_REJECTS, LOSERS, PER_LOAD_COUNTS, VIEWS
-from loaders.files import InputFile, describe, expand
-from loaders.schema import OutdatedWarehouse, ensure_schema
+from loaders.find import InputFile, describe, expand
+from loaders.warehouse import connect
 
 CHUNK_BYTES = 256 * 1024 * 1024  # compressed bytes read by one parallel DuckDB scan
 CHUNK_FILES = 256
-
-
-class WarehouseInUse(Exception):
-    """Another process holds the warehouse file."""
 
 
 @dataclass
@@ -55,29 +49,6 @@ class RunSummary:
 
     def with_status(self, status: str) -> list[FileResult]:
         return [result for result in self.results if result.status == status]
-
-
-def connect(db_path: Path) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse for writing; a held lock becomes :class:`WarehouseInUse`."""
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(db_path), config={"storage_compatibility_version": STORAGE_VERSION})
-    except duckdb.IOException as error:
-        if "lock" in str(error).lower():
-            holder = re.search(r"PID \d+", str(error))
-            who = f" ({holder.group(0)})" if holder else ""
-            raise WarehouseInUse(
-                f"warehouse {db_path} is in use by another process{who}; "
-                "nothing was loaded — retry when that process has finished"
-            ) from error
-        raise
-    con.execute("set TimeZone = 'UTC'")
-    try:
-        ensure_schema(con)
-    except OutdatedWarehouse:
-        con.close()
-        raise
-    return con
 
 
 def _chunks(files: list[tuple[int, InputFile]]) -> list[dict[int, InputFile]]:

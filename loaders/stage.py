@@ -19,7 +19,7 @@ import pandas as pd
 
 from common.settings import MAX_LINE_BYTES
 from loaders.classify import CLASSIFIED_DDL, FAST_SOURCE, SLOW_SOURCE, classify_sql
-from loaders.files import InputFile
+from loaders.find import InputFile
 
 JSON_WS = b" \t\r\n"
 LEADING_WS = re.compile(rb"[ \t\r\n]*")

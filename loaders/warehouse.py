@@ -1,0 +1,38 @@
+"""Opening the warehouse: the file lock, the storage format, the raw schema."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+
+from common.settings import STORAGE_VERSION
+from loaders.schema import OutdatedWarehouse, ensure_schema
+
+
+class WarehouseInUse(Exception):
+    """Another process holds the warehouse file."""
+
+
+def connect(db_path: Path) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse for writing; a held lock becomes :class:`WarehouseInUse`."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(db_path), config={"storage_compatibility_version": STORAGE_VERSION})
+    except duckdb.IOException as error:
+        if "lock" in str(error).lower():
+            holder = re.search(r"PID \d+", str(error))
+            who = f" ({holder.group(0)})" if holder else ""
+            raise WarehouseInUse(
+                f"warehouse {db_path} is in use by another process{who}; "
+                "nothing was loaded — retry when that process has finished"
+            ) from error
+        raise
+    con.execute("set TimeZone = 'UTC'")
+    try:
+        ensure_schema(con)
+    except OutdatedWarehouse:
+        con.close()
+        raise
+    return con
