@@ -15,13 +15,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from common import settings
 from loaders import stage
 from loaders.classify import COUNTS, INSERT_EVENTS, INSERT_REJECTS, LOSERS, PER_LOAD_COUNTS, VIEWS
 from loaders.find import InputFile, describe, expand
 from loaders.warehouse import connect
-
-CHUNK_BYTES = 256 * 1024 * 1024  # compressed bytes read by one parallel DuckDB scan
-CHUNK_FILES = 256
 
 
 @dataclass
@@ -54,13 +52,14 @@ class RunSummary:
 def _chunks(files: list[tuple[int, InputFile]]) -> list[dict[int, InputFile]]:
     chunks: list[dict[int, InputFile]] = []
     current: dict[int, InputFile] = {}
-    size = 0
+    size, limit = 0, settings.load_chunk_bytes()
     for idx, info in files:
-        if current and (size + info.bytes > CHUNK_BYTES or len(current) >= CHUNK_FILES):
+        text_bytes = info.uncompressed_bytes or info.bytes
+        if current and (size + text_bytes > limit or len(current) >= settings.LOAD_CHUNK_FILES):
             chunks.append(current)
             current, size = {}, 0
         current[idx] = info
-        size += info.bytes
+        size += text_bytes
     if current:
         chunks.append(current)
     return chunks

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from common.settings import STORAGE_VERSION
+from common.settings import STORAGE_VERSION, duckdb_config
 from loaders.schema import OutdatedWarehouse, ensure_schema
 
 
@@ -19,7 +19,9 @@ def connect(db_path: Path) -> duckdb.DuckDBPyConnection:
     """Open the warehouse for writing; a held lock becomes :class:`WarehouseInUse`."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(db_path), config={"storage_compatibility_version": STORAGE_VERSION})
+        con = duckdb.connect(
+            str(db_path), config={"storage_compatibility_version": STORAGE_VERSION, **duckdb_config(db_path)}
+        )
     except duckdb.IOException as error:
         if "lock" in str(error).lower():
             holder = re.search(r"PID \d+", str(error))
