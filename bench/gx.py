@@ -107,8 +107,9 @@ def synthesize(con: duckdb.DuckDBPyConnection, n: int) -> None:
     con.execute(
         f"""
         insert into raw.events (
-            message_id, event, user_id, event_at, event_at_source, received_at, message_type, message,
-            properties, context, is_generated_message_id, load_id, source_file, line_number, record_index
+            message_id, event, user_id, event_at, event_at_source, received_at, "timestamp", message_type,
+            properties, context, is_generated_message_id, load_id, source_file, file_sha256, line_number,
+            record_index
         )
         with base as (
             select
@@ -133,10 +134,9 @@ def synthesize(con: duckdb.DuckDBPyConnection, n: int) -> None:
         select
             message_id, event, user_id,
             timestamp '2023-01-02' + to_seconds(i % 2419200) as event_at,
-            'timestamp', timestamp '2023-01-02' + to_seconds(i % 2419200), 'track',
-            ('{{"context":' || ctx || ',"event":"' || event || '","messageId":"' || message_id
-              || '","properties":' || props || ',"type":"track","userId":"' || user_id || '"}}')::json,
-            props::json, ctx::json, false, i // 1000000 + 1, 'bench', i, null
+            'timestamp', timestamp '2023-01-02' + to_seconds(i % 2419200),
+            timestamp '2023-01-02' + to_seconds(i % 2419200), 'track',
+            props::json, ctx::json, false, i // 1000000 + 1, 'bench', 'bench', i, null
         from shaped
         """
     )

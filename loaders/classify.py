@@ -1,34 +1,109 @@
-"""Classify lines into accepted records and rejects, in one DuckDB pass per source.
+"""Classify lines into accepted records and rejects, in one DuckDB pass per source (SQL only).
 
-``classified`` holds one row per record: envelope fields for accepted ones, ``reason``/``detail`` for the
-rest. Each line is parsed once (``from_json``) and the envelope fields are read as text, so a number sent
-as ``event`` or ``userId`` is accepted as its text (dbt and GX report it) while a missing, null or empty
-one is rejected. The line itself is kept as ``JSON`` without a re-cast.
+Each line is parsed once into the envelope (``from_json`` with every envelope key as JSON) and its key list
+(``json_keys``). A string key is read as text (a number sent as ``event`` or ``userId`` is accepted as its
+text, and dbt and GX report it) while a missing, null or empty one is rejected. A value that does not
+round-trip through its typed column, and every key outside the envelope, go to ``extra`` (loaders.schema).
+
+Rows the SQL cannot judge exactly are flagged ``needs_python`` and re-read strictly in Python
+(loaders.lines): DuckDB's reader accepts ``NaN``/``Infinity`` and trailing commas (RFC 8259 does not), and a
+``writeKey`` may hide at any depth or behind a JSON escape.
+
+The query is built in levels, each reading the one below: the line -> its envelope and keys -> each key's
+JSON and text -> typed values -> reason and ``extra``.
 """
 
 from __future__ import annotations
 
-ENVELOPE = (
-    '{"messageId":"VARCHAR","event":"VARCHAR","userId":"VARCHAR","timestamp":"VARCHAR",'
-    '"receivedAt":"VARCHAR","type":"VARCHAR","properties":"JSON","context":"JSON"}'
-)
+from common.settings import MAX_DEPTH, MAX_LINE_BYTES
+from loaders.schema import ENVELOPE, SECRET_KEY, quote
 
-CLASSIFIED_DDL = """
-create or replace temp table classified (
-    file_idx integer, line_number bigint, record_index integer,
-    message_id varchar, event varchar, user_id varchar, sent_timestamp timestamp, received_at timestamp,
-    message_type varchar, message json, properties json, context json,
-    reason varchar, detail varchar, raw_line varchar, line_bytes bigint
-);
-"""
+#: Segment's timestamp text (wire-format.md §5): ISO-8601 UTC with milliseconds.
+SEGMENT_TIME = "%Y-%m-%dT%H:%M:%S.%gZ"
+#: Event times before this, or more than a day after the load, are not believed (README "Event time").
+EARLIEST_EVENT_AT = "2015-01-01"
+
+_ENV_JSON = "{" + ",".join(f'"{key.key}":"JSON"' for key in ENVELOPE) + "}"
+_ENVELOPE_KEYS = ", ".join(f"'{key.key}'" for key in ENVELOPE)
+_KNOWN = f"[{_ENVELOPE_KEYS}, '{SECRET_KEY}']"
 
 
-def _utc(expr: str) -> str:
-    """ISO-8601 text to a UTC TIMESTAMP; NULL when it does not parse. ``Z`` is the common, fast case."""
-    return (
-        f"case when {expr} is null then null when ends_with({expr}, 'Z') then try_cast({expr} as timestamp) "
-        f"else timezone('UTC', try_cast({expr} as timestamptz)) end"
-    )
+#: Lines DuckDB read that Python must read strictly (loaders.lines.check_text). DuckDB's reader is more
+#: lenient than RFC 8259 (``NaN``/``Infinity`` in any case, trailing commas) and the secret key may hide at any
+#: depth or behind an escape. Cheap, sound filters: a line whose length differs from the minified length of
+#: what DuckDB parsed has whitespace, escapes, a trailing comma or an odd number format; the other needles are
+#: plain substrings; a line with more than MAX_DEPTH brackets may be too deep.
+def needs_python(max_depth: int) -> str:
+    lengths = " + ".join(f"coalesce(strlen(j_{key.column}::varchar) + {len(key.key) + 4}, 0)" for key in ENVELOPE)
+    return f"""(
+        line_bytes <> 1 + {lengths}
+        or len(keys) <> len(list_filter(keys, name -> list_contains([{_ENVELOPE_KEYS}], name)))
+        or contains(text, 'Key"')
+        or contains(text, 'nan') or contains(text, 'NaN') or contains(text, 'NAN')
+        or contains(text, 'inf') or contains(text, 'Inf') or contains(text, 'INF')
+        or len(string_split(text, '{{')) + len(string_split(text, '[')) > {max_depth} + 2
+    )"""
+
+
+def _text(json_value: str) -> str:
+    """A JSON value as text: a string's content (unescaped), any other value's JSON text."""
+    return f"""case when {json_value} is null then null
+                 when left({json_value}, 1) <> '"' then {json_value}::varchar
+                 when contains({json_value}, '\\') then json_extract_string({json_value}, '$')
+                 else {json_value}[2:-2] end"""
+
+
+def _level_values() -> str:
+    """Each envelope key's value as JSON (``j_``) and, for scalar keys, as text (``s_``)."""
+    columns = []
+    for key in ENVELOPE:
+        columns.append(f'env."{key.key}" as j_{key.column}')
+        if key.kind != "json":
+            columns.append(f"{_text(f'j_{key.column}')} as s_{key.column}")
+    return ",\n                ".join(columns)
+
+
+def _level_typed() -> str:
+    """Each envelope key's typed value ``v_``: a JSON ``null`` of a JSON key stays JSON ``null``."""
+    columns = []
+    for key in ENVELOPE:
+        j, s = f"j_{key.column}", f"s_{key.column}"
+        if key.kind == "json":  # from_json gives SQL NULL for a JSON null: the key list tells it from absent
+            value = f"case when {j} is not null then {j} when list_contains(keys, '{key.key}') then 'null'::json end"
+        elif key.kind == "string":
+            value = s
+        elif key.kind == "integer":
+            value = f"case when left({j}, 1) <> '\"' then try_cast({s} as bigint) end"
+        else:
+            value = f"""case when left({j}, 1) <> '"' then null
+                 when ends_with({s}, 'Z') then try_cast({s} as timestamp)
+                 else timezone('UTC', try_cast({s} as timestamptz)) end"""
+        columns.append(f"{value} as v_{key.column}")
+    return ",\n            ".join(columns)
+
+
+def _exact(kind: str, column: str, name: str) -> str | None:
+    """Whether a scalar key's original value round-trips through its typed column (absent counts as exact)."""
+    j, s, v = f"j_{column}", f"s_{column}", f"v_{column}"
+    absent = f"({j} is null and not list_contains(keys, '{name}'))"
+    if kind == "string":
+        return f"coalesce({absent} or left({j}, 1) = '\"', false)"
+    if kind == "integer":
+        return f"coalesce({absent} or {v}::varchar = {s}, false)"
+    if kind == "timestamp":
+        return f"coalesce({absent} or strftime({v}, '{SEGMENT_TIME}') = {s}, false)"
+    return None
+
+
+def _extra_keys() -> tuple[str, str]:
+    """Whether ``extra`` is needed (cheap: no list work for the common row), and the keys it keeps: every key
+    outside the envelope, and the envelope keys whose value does not round-trip."""
+    exact = {key.key: _exact(key.kind, key.column, key.key) for key in ENVELOPE}
+    present = " + ".join(f"(j_{key.column} is not null)::int" for key in ENVELOPE)
+    needed = f"len(keys) <> {present} or not ({' and '.join(test for test in exact.values() if test)})"
+    inexact = ", ".join(f"case when not ({test}) then '{name}' end" for name, test in exact.items() if test)
+    unknown = f"list_filter(keys, name -> not list_contains({_KNOWN}, name))"
+    return needed, f"{unknown} || list_filter([{inexact}], name -> name is not null)"
 
 
 def _why(field: str, name: str) -> str:
@@ -39,63 +114,61 @@ def _why(field: str, name: str) -> str:
     end"""
 
 
-def _json_field(name: str) -> str:
-    """An accepted message's ``properties``/``context`` as stored JSON: ``from_json`` returns SQL NULL both
-    when the key is absent and when it is JSON ``null``; keep the JSON ``null`` (the line is read again only
-    for the rare rows where the field is NULL)."""
-    return f"""case
-            when reason is not null then null
-            when env.{name} is not null then env.{name}
-            when json_type(line, '$."{name}"') = 'NULL' then 'null'::json
-        end"""
-
-
 def classify_sql(source: str) -> str:
-    """INSERT INTO classified from ``source`` (file_idx, [line_number,] record_index, kind, line, valid).
+    """INSERT INTO classified from ``source`` (file_idx, line_number, record_index, kind, line, valid, checked).
 
-    Everything is computed in one pass over the source, in parallel.
+    ``checked`` rows were read strictly in Python already. Everything is computed in one parallel pass.
     """
+    typed = ",\n    ".join(
+        f"case when reason is null then v_{key.column} end as {quote(key.column)}" for key in ENVELOPE
+    )
     return f"""
 insert into classified
 select
-    file_idx, line_number, record_index, message_id, event, user_id, sent_timestamp, received_at,
-    message_type, message, properties, context, reason, detail, raw_line, line_bytes
+    file_idx, line_number, record_index, reason,
+    case reason
+        when 'invalid_json' then coalesce(duplicate_detail, 'not valid JSON')
+        when 'not_an_object' then 'a JSON ' || lower(coalesce(json_type(line), 'value')) || ', not an object'
+        when 'missing_event' then event_problem || coalesce(' (message type ' || s_message_type || ')', '')
+        when 'missing_user_id' then user_problem
+    end as detail,
+    case when reason is not null or needs_python then text end as raw_line,
+    {typed},
+    case when reason is null and len(extra_keys) > 0 then json_merge_patch(line, '{{' || array_to_string(
+        list_transform(list_filter(keys, name -> not list_contains(extra_keys, name)),
+                       name -> to_json(name) || ':null'),
+        ',') || '}}') end as extra,
+    line_bytes,
+    coalesce(not checked and valid and needs_python, false) as needs_python
 from (
     select
         *,
-        nullif(trim(env.messageId), '') as message_id,
-        env.event as event,
-        env.userId as user_id,
-        {_utc("env.timestamp")} as sent_timestamp,
-        {_utc("env.receivedAt")} as received_at,
-        env.type as message_type,
-        {_json_field("properties")} as properties,
-        {_json_field("context")} as context,
-        case when reason is not null then null
-             when contains(line, '"writeKey"') then json_merge_patch(line, '{{"writeKey":null}}')
-             else line end as message,
-        case reason
-            when 'invalid_json' then 'not valid JSON'
-            when 'not_an_object' then 'a JSON ' || lower(coalesce(json_type(line), 'value')) || ', not an object'
-            when 'missing_event' then event_problem || coalesce(' (message type ' || env.type || ')', '')
-            when 'missing_user_id' then user_problem
-        end as detail,
-        case when reason is not null then line::varchar end as raw_line,
-        strlen(line::varchar) as line_bytes
+        case
+            when not valid or duplicate_detail is not null then 'invalid_json'
+            when kind <> 'object' then 'not_an_object'
+            when event_problem is not null then 'missing_event'
+            when user_problem is not null then 'missing_user_id'
+        end as reason,
+        case when {_extra_keys()[0]} then {_extra_keys()[1]} else [] end as extra_keys
     from (
         select
             *,
-            case
-                when not valid then 'invalid_json'
-                when kind <> 'object' then 'not_an_object'
-                when event_problem is not null then 'missing_event'
-                when user_problem is not null then 'missing_user_id'
-            end as reason
+            {_level_typed()},
+            {needs_python(MAX_DEPTH)} as needs_python,
+            {_why("s_event", "event")} as event_problem,
+            {_why("s_user_id", "userId")} as user_problem,
+            case when len(keys) <> len(list_distinct(keys)) then 'duplicate top-level key (RFC 8259: names should '
+                 || 'be unique; which one counts is undefined)' end as duplicate_detail
         from (
-            select *, {_why("env.event", "event")} as event_problem, {_why("env.userId", "userId")} as user_problem
+            select
+                *,
+                {_level_values()}
             from (
-                select *, case when valid and kind = 'object' then from_json(line, '{ENVELOPE}') end as env
-                from {source}
+                select
+                    *,
+                    case when valid and kind = 'object' then from_json(line, '{_ENV_JSON}') end as env,
+                    case when valid and kind = 'object' then json_keys(line) else [] end as keys
+                from (select *, line::varchar as text, strlen(line::varchar) as line_bytes from {source})
             )
         )
     )
@@ -103,139 +176,22 @@ from (
 """
 
 
-# Line numbers are set after the scan from the row order of ``classified`` (loaders.stage.read_fast): DuckDB
-# keeps a scan's order when it inserts (preserve_insertion_order), in parallel. ``with ordinality`` or
+# Line numbers are set after the scan from the row order of ``classified`` (loaders.read.scan): DuckDB keeps
+# a scan's order when it inserts (preserve_insertion_order), in parallel. ``with ordinality`` or
 # row_number() over () would number the rows in the scan, but both serialise it (2x slower at 1M lines).
 FAST_SOURCE = """(
     select $idx[file_index::bigint + 1] as file_idx, null::bigint as line_number,
            null::integer as record_index,
            case left(json::varchar, 1) when '{' then 'object' when '[' then 'array' else 'scalar' end as kind,
-           json as line, json is not null as valid
+           json as line, json is not null as valid, false as checked
     from read_json_objects($paths, format = 'newline_delimited', ignore_errors = true)
 )"""
 
+#: Lines Python staged (loaders.read); DuckDB judges the JSON of those not read strictly already.
 SLOW_SOURCE = """(
-    select file_idx, line_number, record_index, kind,
-           case when checked or json_valid(line) then line::json end as line,
-           checked or json_valid(line) as valid
-    from stage
+    select file_idx, line_number, record_index, kind, case when valid then line::json end as line, valid, checked
+    from (select *, checked or json_valid(line) as valid from stage)
 )"""
 
-# Records with their physical line number and final message id (a generated one for bare payloads).
-VIEWS = """
-create or replace temp view accepted as
-select
-    classified.*,
-    classified.line_number - line_offsets.line_offset as physical_line,
-    coalesce(
-        classified.message_id,
-        'gen-' || left(sha256(chunk_meta.file_sha256 || ':' || (classified.line_number - line_offsets.line_offset)
-                              || ':' || coalesce(classified.record_index, -1)), 40)
-    ) as final_id,
-    classified.message_id is null as is_generated_message_id,
-    chunk_meta.source_file,
-    chunk_meta.default_received_at
-from classified
-inner join line_offsets using (file_idx)
-inner join chunk_meta using (file_idx)
-where classified.reason is null;
-
-create or replace temp view all_rejects as
-select classified.file_idx, classified.line_number - line_offsets.line_offset as physical_line,
-       classified.record_index, classified.reason, classified.detail, classified.raw_line,
-       null::blob as raw_bytes
-from classified
-inner join line_offsets using (file_idx)
-where classified.reason is not null
-union all
-select * from pre_rejects;
-
-create or replace temp view new_rejects as
-select all_rejects.*, chunk_meta.source_file, chunk_meta.file_sha256
-from all_rejects
-inner join chunk_meta using (file_idx)
-anti join raw.rejected_events as known
-    on known.file_sha256 = chunk_meta.file_sha256
-   and known.line_number = all_rejects.physical_line
-   and known.record_index is not distinct from all_rejects.record_index;
-"""
-
-# First received wins: earliest receivedAt, then file and line order. A message already in the warehouse
-# is never replaced (raw is append-only), so every chunk copy of it loses.
-LOSERS = """
-create or replace temp table chunk_ids as
-select final_id, count(*) as copies from accepted group by 1;
-
-create or replace temp table existing_ids as
-select raw.events.message_id as final_id
-from raw.events
-semi join chunk_ids on chunk_ids.final_id = raw.events.message_id;
-
-create or replace temp table losers as
-select file_idx, line_number, record_index
-from (
-    select accepted.*,
-        row_number() over (
-            partition by final_id
-            order by received_at nulls last, file_idx, line_number, record_index nulls first
-        ) as copy_number
-    from accepted
-    where final_id in (
-        select final_id from chunk_ids where copies > 1
-        union all
-        select final_id from existing_ids
-    )
-)
-where copy_number > 1 or final_id in (select final_id from existing_ids);
-"""
-
-COUNTS = """
-select file_idx, count(distinct physical_line) as lines, count(*) as records
-from (
-    select file_idx, physical_line from accepted
-    union all
-    select file_idx, physical_line from all_rejects
-)
-group by 1
-"""
-
-# One statement per chunk; chunk_loads maps each file of the chunk to its load_id.
-INSERT_EVENTS = """
-insert into raw.events (
-    message_id, event, user_id, event_at, event_at_source, received_at, message_type, message, properties,
-    context, is_generated_message_id, load_id, source_file, line_number, record_index
-)
-select
-    final_id, event, user_id,
-    coalesce(sent_timestamp, received_at, default_received_at),
-    case when sent_timestamp is not null then 'timestamp'
-         when received_at is not null then 'received_at'
-         else 'load_default' end,
-    received_at, message_type, message, properties, context, is_generated_message_id,
-    chunk_loads.load_id, source_file, physical_line, record_index
-from accepted
-inner join chunk_loads using (file_idx)
-anti join losers
-    on losers.file_idx = accepted.file_idx
-   and losers.line_number = accepted.line_number
-   and losers.record_index is not distinct from accepted.record_index
-"""
-
-INSERT_REJECTS = """
-insert into raw.rejected_events
-select chunk_loads.load_id, source_file, file_sha256, physical_line, record_index, reason, detail, raw_line,
-       raw_bytes
-from new_rejects
-inner join chunk_loads using (file_idx)
-"""
-
-PER_LOAD_COUNTS = """
-select chunk_loads.file_idx, chunk_loads.load_id, coalesce(events.n, 0), coalesce(rejects.n, 0)
-from chunk_loads
-left join (
-    select load_id, count(*) as n from raw.events where load_id between $low and $high group by 1
-) as events using (load_id)
-left join (
-    select load_id, count(*) as n from raw.rejected_events where load_id between $low and $high group by 1
-) as rejects using (load_id)
-"""
+#: A row DuckDB could not read (NULL line) or one over the size limit: Python reads the line itself.
+BAD_LINE = f"(reason = 'invalid_json' and line_bytes is null) or line_bytes > {MAX_LINE_BYTES}"

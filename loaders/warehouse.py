@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import duckdb
 
 from common.settings import STORAGE_VERSION, duckdb_config
-from loaders.schema import OutdatedWarehouse, ensure_schema
+from loaders.migrate import migrate, needs_migration
+from loaders.schema import OutdatedWarehouse, create_events_ddl, ensure_schema
 
 
 class WarehouseInUse(Exception):
@@ -33,6 +35,9 @@ def connect(db_path: Path) -> duckdb.DuckDBPyConnection:
         raise
     con.execute("set TimeZone = 'UTC'")
     try:
+        if needs_migration(con):
+            rows = migrate(con, create_events_ddl(con))
+            print(f"migrated raw.events in {db_path} to content + lineage columns ({rows:,} rows)", file=sys.stderr)
         ensure_schema(con)
     except OutdatedWarehouse:
         con.close()

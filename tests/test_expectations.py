@@ -51,19 +51,15 @@ CLEAN: dict[str, dict] = {
 }
 
 
-def _message(mid: str, event: str, props: dict, ctx: dict) -> dict:
-    return {"context": ctx, "event": event, "messageId": mid, "properties": props, "type": "track", "userId": USER}
-
-
 def _insert(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str, dict, dict]]) -> None:
     """Insert ``(message_id, event, properties, context)`` rows into raw.events."""
     con.executemany(
         "insert into raw.events (message_id, event, user_id, event_at, event_at_source, message_type, "
-        "message, properties, context, is_generated_message_id, load_id, source_file, line_number) "
-        "values (?, ?, ?, timestamp '2023-01-02', 'timestamp', 'track', ?::json, ?::json, ?::json, false, 1, "
-        "'test.gz', ?)",
+        "properties, context, is_generated_message_id, load_id, source_file, file_sha256, line_number) "
+        "values (?, ?, ?, timestamp '2023-01-02', 'timestamp', 'track', ?::json, ?::json, false, 1, "
+        "'test.gz', 'abc', ?)",
         [
-            (mid, event, USER, json.dumps(_message(mid, event, props, ctx)), json.dumps(props), json.dumps(ctx), line)
+            (mid, event, USER, json.dumps(props), json.dumps(ctx), line)
             for line, (mid, event, props, ctx) in enumerate(rows)
         ],
     )

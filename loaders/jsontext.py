@@ -1,0 +1,157 @@
+"""JSON as text, without recursion: nesting depth, members and elements, and the secret key.
+
+Python's ``json`` recurses (a 10,000-level document raises RecursionError) and turns ``1e400`` into
+``inf``, so the loader never re-serialises a message in Python: these helpers cut and splice the original
+text, token by token, and leave parsing to DuckDB. They also work on invalid JSON (a truncated line), which
+is what :func:`mask_secret` needs for rejected lines.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import accumulate
+
+TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.S)
+STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+BRACKET = re.compile(r"[\[\]{}]")
+SECRET = "writekey"  # compared case-insensitively, after JSON unescaping
+MASK = '"***"'
+
+
+def depth(text: str) -> int:
+    """The deepest nesting of objects and arrays (``{}`` is 1), brackets inside strings not counted."""
+    steps = (1 if bracket in "[{" else -1 for bracket in BRACKET.findall(STRING.sub("", text)))
+    return max(accumulate(steps, initial=0))
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    start: int
+    end: int
+
+
+def _tokens(text: str) -> list[Token]:
+    return [Token(found.group(), found.start(), found.end()) for found in TOKEN.finditer(text)]
+
+
+def _close(tokens: list[Token], index: int) -> int | None:
+    """Index of the last token of the value starting at ``tokens[index]``; None when it never closes."""
+    if tokens[index].text not in ("{", "["):
+        return index
+    level = 0
+    for position in range(index, len(tokens)):
+        if tokens[position].text in ("{", "["):
+            level += 1
+        elif tokens[position].text in ("}", "]"):
+            level -= 1
+            if level == 0:
+                return position
+    return None
+
+
+def _value_end(tokens: list[Token], index: int) -> int:
+    """Like :func:`_close`, but an unterminated value runs to the end of the text."""
+    end = _close(tokens, index)
+    return len(tokens) - 1 if end is None else end
+
+
+def is_one_value(text: str) -> bool:
+    """Whether the text holds exactly one complete JSON value (checked by brackets, not parsed)."""
+    tokens = _tokens(text)
+    return bool(tokens) and _close(tokens, 0) == len(tokens) - 1
+
+
+def _key_name(token: str) -> str | None:
+    try:
+        name = json.loads(token)
+    except ValueError:
+        return None
+    return name if isinstance(name, str) else None
+
+
+@dataclass(frozen=True)
+class Member:
+    key: str  # the key token as written (quoted, escapes kept)
+    value: str  # the value text as written
+    start: int  # first token index of the key
+    end: int  # last token index of the value
+
+
+def _members(tokens: list[Token], text: str, open_index: int) -> Iterator[Member]:
+    """The members of the object whose ``{`` is ``tokens[open_index]`` (keys as written)."""
+    position, close = open_index + 1, _value_end(tokens, open_index)
+    while position + 2 <= close and tokens[position].text.startswith('"') and tokens[position + 1].text == ":":
+        end = _value_end(tokens, position + 2)
+        yield Member(tokens[position].text, text[tokens[position + 2].start : tokens[end].end], position, end)
+        position = end + 1
+        if position < close and tokens[position].text == ",":
+            position += 1
+
+
+def members(text: str) -> list[Member]:
+    """The members of a JSON object text, in order."""
+    tokens = _tokens(text)
+    return list(_members(tokens, text, 0)) if tokens and tokens[0].text == "{" else []
+
+
+def elements(text: str) -> list[tuple[int, str]]:
+    """The elements of a JSON array text, in order: (offset in the text, the element as written)."""
+    tokens = _tokens(text)
+    found, position = [], 1
+    close = _value_end(tokens, 0) if tokens else 0
+    while position < close:
+        end = _value_end(tokens, position)
+        found.append((tokens[position].start, text[tokens[position].start : tokens[end].end]))
+        position = end + 1
+        if position < close and tokens[position].text == ",":
+            position += 1
+    return found
+
+
+def _secret_members(tokens: list[Token]) -> list[tuple[int, int]]:
+    """(key index, value end index) of every member whose key is the secret, outermost first."""
+    spans, skip_until = [], -1
+    for index, token in enumerate(tokens[:-1]):
+        if index <= skip_until or not token.text.startswith('"') or tokens[index + 1].text != ":":
+            continue
+        name = _key_name(token.text)
+        if name is not None and name.lower() == SECRET:
+            end = _value_end(tokens, index + 2) if index + 2 < len(tokens) else index + 1
+            spans.append((index, end))
+            skip_until = end
+    return spans
+
+
+def has_secret(text: str) -> bool:
+    return bool(_secret_members(_tokens(text)))
+
+
+def without_secret(text: str) -> str:
+    """Valid JSON text with every secret-key member removed, at any depth; the rest as written."""
+    tokens = _tokens(text)
+    for key, end in reversed(_secret_members(tokens)):
+        start, stop = tokens[key].start, tokens[end].end
+        if key > 0 and tokens[key - 1].text == ",":
+            start = tokens[key - 1].start
+        elif end + 1 < len(tokens) and tokens[end + 1].text == ",":
+            stop = tokens[end + 1].end
+        text = text[:start] + text[stop:]
+    return text
+
+
+def mask_secret(text: str) -> str:
+    """Any text (valid JSON or not) with the value of every secret-key member replaced by ``"***"``."""
+    tokens = _tokens(text)
+    for key, end in reversed(_secret_members(tokens)):
+        if key + 2 < len(tokens):
+            text = text[: tokens[key + 2].start] + MASK + text[tokens[end].end :]
+    return text
+
+
+def object_text(pairs: list[tuple[str, str]]) -> str:
+    """An object from (key as written, value as written) pairs."""
+    return "{" + ",".join(f"{key}:{value}" for key, value in pairs) + "}"

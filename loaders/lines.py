@@ -1,0 +1,95 @@
+"""The strict reading of one line, in Python, for the lines DuckDB could not judge (loaders.classify).
+
+A line is accepted for classification only if it is UTF-8, at most ``MAX_LINE_BYTES``, at most
+``MAX_DEPTH`` deep and RFC 8259 JSON (no ``NaN``/``Infinity``, no trailing commas, no raw control
+characters, no unpaired surrogate escapes). The secret key is cut from accepted text and masked in
+rejected text and bytes. Whole-file documents (an array, a batch body) are split into their elements here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from common.settings import MAX_DEPTH, MAX_LINE_BYTES
+from loaders import jsontext
+
+PREVIEW_BYTES = 1000
+BOM = "\ufeff"
+
+
+@dataclass(frozen=True)
+class Good:
+    kind: str  # object | array | scalar
+    text: str  # the text to classify (after a strict reading: RFC 8259 JSON, the secret key removed)
+    strict: bool = False  # read strictly already (the SQL then flags nothing)
+
+
+@dataclass(frozen=True)
+class Bad:
+    reason: str
+    detail: str
+    raw_line: str
+    raw_bytes: bytes | None = None
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON (RFC 8259)")
+
+
+def kind_of(text: str) -> str:
+    return {"{": "object", "[": "array"}.get(text.lstrip()[:1], "scalar")
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(char) < 32 and char not in "\t" for char in text)
+
+
+def _bad(reason: str, detail: str, text: str, raw: bytes | None) -> Bad:
+    """A reject: its text and (where text cannot hold them exactly) bytes, with the secret masked."""
+    masked = jsontext.mask_secret(text)
+    if raw is not None:
+        raw = jsontext.mask_secret(raw.decode("latin-1")).encode("latin-1")
+    return Bad(reason, detail, masked, raw)
+
+
+def check_text(text: str, raw: bytes | None = None, strict: bool = False) -> Good | Bad:
+    """Read decoded text (a line or a document's element).
+
+    Not strict: only what DuckDB must not see (too deep); DuckDB judges the JSON and flags what Python must
+    read strictly. Strict: RFC 8259 by Python's reader, and the secret key cut from the text.
+    """
+    exact = raw if raw is not None and _has_control(text) else None  # keep bytes a text column can't show
+    deepest = jsontext.depth(text)
+    if deepest > MAX_DEPTH:
+        return _bad("too_deep", f"nested {deepest} levels deep > limit {MAX_DEPTH}", text, exact)
+    if not strict:
+        return Good(kind_of(text), text)
+    try:
+        json.loads(text, parse_constant=_no_constant)
+        text.encode("utf-8")  # an escaped lone surrogate decodes in Python but is not UTF-8 text
+    except (ValueError, RecursionError) as error:
+        return _bad("invalid_json", f"not valid JSON: {error}", text, exact)
+    except UnicodeEncodeError:
+        return _bad("invalid_json", "not valid JSON: an unpaired UTF-16 surrogate escape", text, exact)
+    if jsontext.has_secret(text):
+        text = jsontext.without_secret(text)
+    return Good(kind_of(text), text, strict=True)
+
+
+def check_line(raw: bytes, first: bool = False) -> Good | Bad | None:
+    """Strictly read one physical line (without its newline); None for a blank line."""
+    raw = raw.removesuffix(b"\r")
+    if not raw.strip(b" \t\r\n"):
+        return None
+    if len(raw) > MAX_LINE_BYTES:
+        preview = raw[:PREVIEW_BYTES].decode("utf-8", "backslashreplace")
+        return _bad("too_large", f"{len(raw)} bytes > limit {MAX_LINE_BYTES}", preview, None)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        detail = f"invalid UTF-8 byte 0x{raw[error.start]:02x} at offset {error.start}"
+        return _bad("invalid_utf8", detail, raw.decode("utf-8", "backslashreplace"), raw)
+    if first:
+        text = text.removeprefix(BOM)  # a byte-order mark before the first line is not part of the data
+    return check_text(text, raw)
