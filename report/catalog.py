@@ -188,7 +188,7 @@ DATA_QUALITY = Section("data-quality", "Data quality", (
                 colors=LOAD_COLORS),
         Reading("select count(*) as failed, count(case when not is_loaded_later then 1 end) as still_failed "
                 "from main.quality_failed_file_loads",
-                "{failed:,} file loads failed, {still_failed:,} of them not loaded since (listed below)."),
+                "Failed file loads: {failed:,}, of which {still_failed:,} were not loaded since (listed below)."),
         "No file was loaded.",
     ),
     ChartDef(
