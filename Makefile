@@ -20,7 +20,7 @@ SAMPLE_DAYS ?= 28
 SAMPLE_SEED ?= 42
 SAMPLE_BAD_FRACTION ?= 0.01
 
-.PHONY: help venv demo sample load build gx docs test lint pytest quality-report bench bench-gx clean
+.PHONY: help venv demo sample load build gx report chromium docs test lint pytest quality-report bench bench-gx clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -33,7 +33,7 @@ $(VENV)/.installed: requirements.txt
 
 venv: $(VENV)/.installed ## Create .venv with the pinned stack
 
-demo: venv sample load build gx ## Generate sample data, load it, dbt build, validate; then say what to query
+demo: venv sample load build gx report ## Generate sample data, load it, dbt build, validate, write the report
 	@echo
 	@echo "Warehouse: $(TELEMETRY_DB)"
 	@echo "Try:  $(BIN)/duckdb $(TELEMETRY_DB) -c 'select event, count(*) from raw.events group by 1'"
@@ -41,6 +41,7 @@ demo: venv sample load build gx ## Generate sample data, load it, dbt build, val
 	@echo "      $(BIN)/duckdb $(TELEMETRY_DB) -c 'from mart_server_deployment_configs limit 10'"
 	@echo "      $(BIN)/duckdb $(TELEMETRY_DB) -c 'from mart_nlu_test_sizes limit 10'"
 	@echo "Data-quality report: reports/data_quality/summary.md"
+	@echo "Telemetry report: $(CURDIR)/reports/telemetry/index.html"
 
 sample: venv ## Write a sample Segment archive to $(SAMPLE_DIR)
 	$(PY) -m loaders generate --events $(SAMPLE_EVENTS) --days $(SAMPLE_DAYS) --seed $(SAMPLE_SEED) \
@@ -59,6 +60,14 @@ gx: venv ## Great Expectations checkpoint and data-quality report (reports/data_
 	if [ $$rc -eq 1 ]; then echo "GX: expectations failed on this data (see reports/data_quality/summary.md)"; \
 	elif [ $$rc -ne 0 ]; then exit $$rc; fi
 
+report: venv ## The telemetry report, one offline HTML file: reports/telemetry/index.html
+	$(PY) -m report
+
+# The report's browser test (tests/test_report_browser.py) runs Debian's Chromium; say so plainly when it is missing.
+chromium:
+	@test -x /usr/bin/chromium || { echo "Chromium is missing (/usr/bin/chromium): the report's browser test needs it."; \
+		echo "Install it with: apt-get install -y chromium   (.ci/run does this in CI)"; exit 1; }
+
 docs: venv ## dbt docs (static, offline)
 	$(BIN)/dbt docs generate --static
 
@@ -67,7 +76,7 @@ lint: venv ## ruff and sqlfluff
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint models macros tests/dbt
 
-pytest: venv
+pytest: venv chromium
 	$(BIN)/pytest; rc=$$?; [ $$rc -eq 5 ] && { echo "pytest collected no tests"; exit 1; }; exit $$rc
 
 # The data-quality report CI keeps: GX over a freshly loaded sample (with injected bad data).
