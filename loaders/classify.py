@@ -115,7 +115,8 @@ def _why(field: str, name: str) -> str:
 
 
 def classify_sql(source: str) -> str:
-    """INSERT INTO classified from ``source`` (file_idx, line_number, record_index, kind, line, valid, checked).
+    """INSERT INTO classified from ``source`` (file_idx, line_number, record_index, kind, line, raw_text, valid,
+    checked): ``line`` is the JSON (NULL when unreadable), ``raw_text`` the text where it is not ``line``.
 
     ``checked`` rows were read strictly in Python already. Everything is computed in one parallel pass.
     """
@@ -168,7 +169,8 @@ from (
                     *,
                     case when valid and kind = 'object' then from_json(line, '{_ENV_JSON}') end as env,
                     case when valid and kind = 'object' then json_keys(line) else [] end as keys
-                from (select *, line::varchar as text, strlen(line::varchar) as line_bytes from {source})
+                from (select *, coalesce(raw_text, line::varchar) as text, strlen(line::varchar) as line_bytes
+                      from {source})
             )
         )
     )
@@ -183,13 +185,14 @@ FAST_SOURCE = """(
     select $idx[file_index::bigint + 1] as file_idx, null::bigint as line_number,
            null::integer as record_index,
            case left(json::varchar, 1) when '{' then 'object' when '[' then 'array' else 'scalar' end as kind,
-           json as line, json is not null as valid, false as checked
+           json as line, null::varchar as raw_text, json is not null as valid, false as checked
     from read_json_objects($paths, format = 'newline_delimited', ignore_errors = true)
 )"""
 
 #: Lines Python staged (loaders.read); DuckDB judges the JSON of those not read strictly already.
 SLOW_SOURCE = """(
-    select file_idx, line_number, record_index, kind, case when valid then line::json end as line, valid, checked
+    select file_idx, line_number, record_index, kind, case when valid then line::json end as line,
+           line as raw_text, valid, checked
     from (select *, checked or json_valid(line) as valid from stage)
 )"""
 

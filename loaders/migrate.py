@@ -30,7 +30,8 @@ def migrate(con: duckdb.DuckDBPyConnection, create_events: str) -> int:
     """Rewrite raw.events in the new layout; returns the rows migrated. ``create_events`` is the new DDL."""
     temp_tables.reset(con)
     source = """(select 0 as file_idx, rowid as line_number, null::integer as record_index, 'object' as kind,
-                        message as line, true as valid, true as checked from raw.events)"""
+                        message as line, null::varchar as raw_text, true as valid, true as checked
+                 from raw.events)"""
     envelope = ", ".join(
         f"old.{quote(key.column)}" if key.column in KEPT else f"new.{quote(key.column)}" for key in ENVELOPE
     )
