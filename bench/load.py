@@ -1,23 +1,25 @@
-"""Loader throughput against DuckDB's own JSON reader, measured in one run.
+"""Loader figures measured in one run, each next to its target (README "Speed"). Figures, not a timed test.
 
-    python bench/load.py                       # 1M events: a clean archive and one with 1% bad lines
-    python bench/load.py --events 200000       # smaller
-    python bench/load.py --files DIR [...]     # your own files instead of generated ones
+    python bench/load.py                      # everything below (archives are generated once into bench/out)
+    python bench/load.py --only throughput    # one section: throughput | memory | nightly | skip
 
-For each archive it times (1) `python -m loaders load` into a fresh warehouse and (2) DuckDB's
-`read_json` with declared envelope columns into a fresh table over the same files, and prints events/s
-for both and the ratio loader/engine (= engine seconds / loader seconds). Figures, not a timed test.
-
-It also times (3) the lossless floor: one INSERT of each line as read (ZSTD, as raw.events stores
-``message``) plus its parsed envelope fields, ``properties`` and ``context`` into a fresh table, with no
-classification, dedup, line numbers or quarantine. No loader that keeps the whole message can beat it, so
-its ratio (floor/engine) bounds the loader's.
+- throughput: 1M events (clean, and with 1% bad lines): the loader (`python -m loaders load`, a fresh warehouse)
+  against the engine (DuckDB's `read_json` with declared columns into a fresh table, same files) and the
+  lossless floor (one INSERT of the parsed content as raw.events stores it: typed envelope, properties, context,
+  integrations, ZSTD; no classification, dedup, line numbers or quarantine). Ratio = engine s / loader s.
+- memory: the loader's peak RSS at 1M and at `--existing` events (default 10M over 60 days, less the last day).
+- nightly: on that warehouse, load the held-back last day; against the same day into an empty warehouse.
+- skip: `--files` small files (default 10,000) loaded once, then the re-run that skips them all.
 """
 
 from __future__ import annotations
 
 import argparse
-import glob
+import gzip
+import json
+import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,98 +31,167 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from common.settings import STORAGE_VERSION  # noqa: E402
-from loaders.classify import ENVELOPE  # noqa: E402
-from loaders.find import expand  # noqa: E402
-from loaders.generate import generate  # noqa: E402
-from loaders.load import load  # noqa: E402
+from generator import generate  # noqa: E402
 
 ENGINE_COLUMNS = (
     "{messageId: 'VARCHAR', event: 'VARCHAR', userId: 'VARCHAR', timestamp: 'TIMESTAMP', "
     "receivedAt: 'TIMESTAMP', type: 'VARCHAR', properties: 'JSON', context: 'JSON'}"
 )
+FLOOR_COLUMNS = (
+    "{messageId: 'VARCHAR', type: 'VARCHAR', event: 'VARCHAR', userId: 'VARCHAR', anonymousId: 'VARCHAR', "
+    "timestamp: 'TIMESTAMP', receivedAt: 'TIMESTAMP', sentAt: 'TIMESTAMP', originalTimestamp: 'TIMESTAMP', "
+    "channel: 'VARCHAR', version: 'BIGINT', projectId: 'VARCHAR', integrations: 'JSON', properties: 'JSON', "
+    "context: 'JSON'}"
+)
 FLOOR_TABLE = """
 create table events (
-    message json using compression zstd, message_id varchar, event varchar, user_id varchar,
-    sent_timestamp varchar, received_at varchar, message_type varchar,
+    message_id varchar, message_type varchar, event varchar, user_id varchar, anonymous_id varchar,
+    "timestamp" timestamp, received_at timestamp, sent_at timestamp, original_timestamp timestamp,
+    channel varchar, version bigint, project_id varchar, integrations json using compression zstd,
     properties json using compression zstd, context json using compression zstd
 )"""
-FLOOR_INSERT = f"""
-insert into events
-select json, env.*
-from (
-    select json, from_json(json, '{ENVELOPE}') as env
-    from read_json_objects($files, format = 'newline_delimited', ignore_errors = true)
-)"""
-TARGETS = {"clean": 0.8, "1% bad": 0.5}
+TARGETS = {"clean": 0.8, "1% bad": 0.6}
+RSS_TARGET_GB = 1.0
+NIGHTLY_TARGET = 2.0
+SKIP_TARGET_S = 2.0
 
 
-def archive(out: Path, events: int, bad_fraction: float) -> list[str]:
-    folder = out / f"events{events}_bad{bad_fraction}"
+def archive(out: Path, events: int, bad_fraction: float, days: int = 28) -> Path:
+    folder = out / f"events{events}_days{days}_bad{bad_fraction}"
     if not (folder / "manifest.json").exists():
-        print(f"generating {events:,} events (bad fraction {bad_fraction}) in {folder} ...", flush=True)
-        generate(folder, events=events, days=28, seed=1, bad_fraction=bad_fraction)
-    return [str(path) for path in expand([str(folder / "segment-logs")])]
+        print(
+            f"generating {events:,} events over {days} days (bad fraction {bad_fraction}) in {folder} ...", flush=True
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+        generate(folder, events=events, days=days, seed=1, bad_fraction=bad_fraction)
+    return folder / "segment-logs"
 
 
-def time_engine(files: list[str], work: Path) -> tuple[float, int]:
-    con = duckdb.connect(str(work / "engine.duckdb"))
+def gz_files(root: Path) -> list[str]:
+    return sorted(str(path) for path in root.rglob("*.gz"))
+
+
+def run_loader(paths: list[str], db: Path) -> tuple[float, float, dict]:
+    """`python -m loaders load` in a child process: (seconds, peak RSS in GB, its summary counts)."""
     started = time.perf_counter()
-    con.execute(
-        f"create table events as select * from read_json($files, format = 'newline_delimited', "
-        f"columns = {ENGINE_COLUMNS}, ignore_errors = true)",
-        {"files": files},
-    )
+    child = subprocess.Popen(
+        [sys.executable, "-m", "loaders", "load", *paths, "--db", str(db)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
-    rows = con.execute("select count(*) from events").fetchone()[0]
-    con.close()
-    return seconds, rows
+    out, err = child.stdout.read(), child.stderr.read()  # type: ignore[union-attr]
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        raise SystemExit(f"loader failed: {err[-2000:]}")
+    with duckdb.connect(str(db), read_only=True) as con:
+        counts = dict(zip(("events", "rejected"), con.execute(
+            "select (select count(*) from raw.events), (select count(*) from raw.rejected_events)").fetchone(),
+            strict=True))  # fmt: skip
+    counts["summary"] = out.strip().splitlines()[-1] if out.strip() else ""
+    return seconds, usage.ru_maxrss / 1024 / 1024, counts
+
+
+def time_engine(files: list[str], work: Path) -> float:
+    with duckdb.connect(str(work / "engine.duckdb")) as con:
+        started = time.perf_counter()
+        con.execute(
+            f"create table events as select * from read_json($files, format = 'newline_delimited', "
+            f"columns = {ENGINE_COLUMNS}, ignore_errors = true)",
+            {"files": files},
+        )
+        return time.perf_counter() - started
 
 
 def time_floor(files: list[str], work: Path) -> float:
-    con = duckdb.connect(str(work / "floor.duckdb"), config={"storage_compatibility_version": STORAGE_VERSION})
-    con.execute(FLOOR_TABLE)
-    started = time.perf_counter()
-    con.execute(FLOOR_INSERT, {"files": files})
-    seconds = time.perf_counter() - started
-    con.close()
-    return seconds
+    config = {"storage_compatibility_version": STORAGE_VERSION}
+    with duckdb.connect(str(work / "floor.duckdb"), config=config) as con:
+        con.execute(FLOOR_TABLE)
+        started = time.perf_counter()
+        con.execute(
+            f"insert into events select * from read_json($files, format = 'newline_delimited', "
+            f"columns = {FLOOR_COLUMNS}, ignore_errors = true)",
+            {"files": files},
+        )
+        return time.perf_counter() - started
 
 
-def time_loader(files: list[str], work: Path) -> tuple[float, int]:
-    started = time.perf_counter()
-    summary = load(files, work / "loader.duckdb")
-    seconds = time.perf_counter() - started
-    if summary.with_status("failed"):
-        raise SystemExit(f"loader failed on {summary.with_status('failed')[0].path}")
-    return seconds, summary.total("accepted")
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def throughput(out: Path, events: int) -> None:
+    print(f"\n== throughput ({events:,} events; ratio = engine s / loader s)")
+    print(f"{'archive':<8} {'files':>6} {'loader s':>9} {'engine s':>9} {'floor s':>8} {'ratio':>6} "
+          f"{'floor ratio':>11} {'loader/floor':>12} {'peak RSS':>9}  target")  # fmt: skip
+    for name, bad in (("clean", 0.0), ("1% bad", 0.01)):
+        files = gz_files(archive(out, events, bad))
+        with tempfile.TemporaryDirectory(dir=out) as tmp:
+            work = Path(tmp)
+            engine_s = time_engine(files, work)
+            floor_s = time_floor(files, work)
+            loader_s, rss, _ = run_loader(files, work / "loader.duckdb")
+        ratio, target = engine_s / loader_s, TARGETS[name]
+        print(f"{name:<8} {len(files):>6} {loader_s:>9.2f} {engine_s:>9.2f} {floor_s:>8.2f} {ratio:>6.2f} "
+              f"{engine_s / floor_s:>11.2f} {loader_s / floor_s:>12.2f} {rss:>8.2f}G  ratio >= {target}: "
+              f"{verdict(ratio >= target)}; RSS <= {RSS_TARGET_GB} GB: {verdict(rss <= RSS_TARGET_GB)}",
+              flush=True)  # fmt: skip
+
+
+def nightly(out: Path, events: int, days: int) -> None:
+    root = archive(out, events, 0.001, days)
+    day_dirs = sorted({path.parent for path in root.rglob("*.gz")}, key=lambda path: int(path.name))
+    last = day_dirs[-1].name
+    history = [str(path) for path in day_dirs if path.name != last]
+    new_day = [str(path) for path in day_dirs if path.name == last]
+    print(f"\n== memory and nightly ({events:,} events over {days} days; the last day held back)")
+    with tempfile.TemporaryDirectory(dir=out) as tmp:
+        work = Path(tmp)
+        seconds, rss, counts = run_loader(history, work / "year.duckdb")
+        print(f"history load: {seconds:.1f} s, {counts['events']:,} events, peak RSS {rss:.2f} GB "
+              f"(target <= {RSS_TARGET_GB} GB: {verdict(rss <= RSS_TARGET_GB)})", flush=True)  # fmt: skip
+        empty_s, _, day_counts = run_loader(new_day, work / "empty.duckdb")
+        full_s, day_rss, _ = run_loader(new_day, work / "year.duckdb")
+        ratio = full_s / empty_s
+        print(f"new day ({day_counts['events']:,} events): into an empty warehouse {empty_s:.2f} s, into the "
+              f"{counts['events']:,}-event warehouse {full_s:.2f} s (peak RSS {day_rss:.2f} GB); ratio {ratio:.2f} "
+              f"(target <= {NIGHTLY_TARGET}: {verdict(ratio <= NIGHTLY_TARGET)})", flush=True)  # fmt: skip
+
+
+def skip(out: Path, files: int) -> None:
+    folder = out / f"small_files{files}"
+    if not folder.exists():
+        print(f"writing {files:,} small files in {folder} ...", flush=True)
+        for index in range(files):
+            body = {"event": "Shell Started", "userId": "u", "messageId": f"small-{index}", "properties": {}}
+            path = folder / f"{index // 1000:03d}" / f"{index:05d}.json.gz"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(gzip.compress(json.dumps(body).encode() + b"\n", mtime=0))
+    print(f"\n== skip ({files:,} files already loaded)")
+    with tempfile.TemporaryDirectory(dir=out) as tmp:
+        db = Path(tmp) / "small.duckdb"
+        first_s, _, _ = run_loader([str(folder)], db)
+        again_s, _, counts = run_loader([str(folder)], db)
+    print(f"first load {first_s:.1f} s; re-run {again_s:.2f} s (target <= {SKIP_TARGET_S} s: "
+          f"{verdict(again_s <= SKIP_TARGET_S)}): {counts['summary']}", flush=True)  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--out", type=Path, default=REPO / "bench" / "out", help="where generated archives are kept")
-    parser.add_argument("--files", nargs="+", help="load these files/folders/globs instead of generating")
+    parser.add_argument("--events", type=int, default=1_000_000, help="events of the throughput archives")
+    parser.add_argument("--existing", type=int, default=10_000_000, help="events of the nightly/memory archive")
+    parser.add_argument("--days", type=int, default=60, help="days of the nightly/memory archive")
+    parser.add_argument("--files", type=int, default=10_000, help="small files of the skip case")
+    parser.add_argument("--only", choices=("throughput", "memory", "nightly", "skip"), action="append")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "out", help="where archives are kept")
     args = parser.parse_args()
-
-    if args.files:
-        scenarios = {"your files": [str(p) for p in expand([g for f in args.files for g in glob.glob(f) or [f]])]}
-    else:
-        scenarios = {"clean": archive(args.out, args.events, 0.0), "1% bad": archive(args.out, args.events, 0.01)}
-
-    print(f"{'archive':<10} {'files':>6} {'loader s':>9} {'loader ev/s':>12} {'engine s':>9} {'engine ev/s':>12} "
-          f"{'ratio':>6} {'floor s':>8} {'floor ratio':>11}  target")  # fmt: skip
-    for name, files in scenarios.items():
-        with tempfile.TemporaryDirectory() as tmp:
-            work = Path(tmp)
-            engine_s, engine_rows = time_engine(files, work)
-            floor_s = time_floor(files, work)
-            loader_s, accepted = time_loader(files, work)
-        ratio = engine_s / loader_s
-        target = TARGETS.get(name)
-        verdict = "" if target is None else f">= {target}: {'met' if ratio >= target else 'NOT met'}"
-        print(f"{name:<10} {len(files):>6} {loader_s:>9.2f} {accepted / loader_s:>12,.0f} {engine_s:>9.2f} "
-              f"{engine_rows / engine_s:>12,.0f} {ratio:>6.2f} {floor_s:>8.2f} {engine_s / floor_s:>11.2f}  {verdict}",
-              flush=True)  # fmt: skip
+    args.out.mkdir(parents=True, exist_ok=True)
+    sections = set(args.only or ("throughput", "nightly", "skip"))
+    if "throughput" in sections:
+        throughput(args.out, args.events)
+    if sections & {"memory", "nightly"}:
+        nightly(args.out, args.existing, args.days)
+    if "skip" in sections:
+        skip(args.out, args.files)
 
 
 if __name__ == "__main__":
