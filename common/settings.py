@@ -13,6 +13,11 @@ DEFAULT_DB = REPO_ROOT / "warehouse.duckdb"
 #: 1 MiB leaves room for other captures while keeping one bad line from exhausting memory.
 MAX_LINE_BYTES = 1024 * 1024
 
+#: Valid JSON nested deeper than this many levels (objects and arrays) is to be quarantined as ``too_deep``
+#: (planned: the reason joins ``common.reasons.REJECT_REASONS`` when the loader checks it). A Rasa message
+#: nests 5 levels at most (``properties.train_schema.nodes.<node>``).
+MAX_DEPTH = 64
+
 #: DuckDB storage format of a warehouse file created by the loader, dbt (profiles.yml) or the benchmarks.
 #: v1.2.0 is the first with ZSTD for strings, which raw.events uses for ``message``; every pinned DuckDB
 #: (library and ``duckdb`` shell 1.5.6) reads it. It only applies when a file is created.
