@@ -29,9 +29,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from common.settings import STORAGE_VERSION  # noqa: E402
+from generator import generate  # noqa: E402
 from loaders.classify import ENVELOPE  # noqa: E402
 from loaders.files import expand  # noqa: E402
-from loaders.generate import generate  # noqa: E402
 from loaders.load import load  # noqa: E402
 
 ENGINE_COLUMNS = (
