@@ -58,35 +58,39 @@ def plan_installations(rng: random.Random, n_events: int, start_ms: int, end_ms:
     count = max(len(TOUR) + 4, n_events // EVENTS_PER_INSTALL)
     latest = end_ms - 1 - MIN_LIFETIME_MS  # last possible arrival
     earliest = start_ms - (end_ms - start_ms) // 2
-    rows: list[tuple[int, int, int, int, int]] = []  # first, last, kind, version, tour number or -1
-    for number, (kind, version, _) in enumerate(TOUR):
-        first = start_ms + int(rng.random() * HOUR)
-        rows.append((first, end_ms - 1, KIND_NAMES.index(kind), _VERSIONS.index(version), number))
+    first, last, kinds, versions = array("q"), array("q"), bytearray(), bytearray()
+    for kind, version, _ in TOUR:
+        first.append(start_ms + int(rng.random() * HOUR))
+        last.append(end_ms - 1)
+        kinds.append(KIND_NAMES.index(kind))
+        versions.append(_VERSIONS.index(version))
     for _ in range(count - len(TOUR)):
         kind = bisect.bisect(_KIND_CUM, rng.random() * _KIND_CUM[-1])
-        version = bisect.bisect(_VERSION_CUM, rng.random() * _VERSION_CUM[-1])
+        versions.append(bisect.bisect(_VERSION_CUM, rng.random() * _VERSION_CUM[-1]))
         life = _lifetime(rng, KIND_NAMES[kind])
         arrival = earliest + int(rng.random() * (latest - earliest))
         if arrival + life < start_ms + MIN_LIFETIME_MS:  # gone before the archive starts: arrive inside it
             arrival = start_ms + int(rng.random() * (latest - start_ms))
-        rows.append((max(arrival, start_ms), min(end_ms - 1, arrival + life), kind, version, -1))
-    rows.sort()
-    disabled = bytearray(
-        kind == 0 and number < 0 and rng.random() < DISABLE_RATE for _, _, kind, _, number in rows
-    )  # fmt: skip
-    unscripted = [i for i, row in enumerate(rows) if row[4] < 0]
-    forced = next((i for i in unscripted if rows[i][2] == 0), unscripted[-1])  # every archive has one
-    disabled[forced] = 1
-    for i in [i for i, flag in enumerate(disabled) if flag][n_events:]:  # never more than the events asked for
-        disabled[i] = 0
-    return Plan(
-        first=array("q", [row[0] for row in rows]),
-        last=array("q", [row[1] for row in rows]),
-        kinds=bytearray(row[2] for row in rows),
-        versions=bytearray(row[3] for row in rows),
-        disabled=disabled,
-        tour={i: row[4] for i, row in enumerate(rows) if row[4] >= 0},
+        first.append(max(arrival, start_ms))
+        last.append(min(end_ms - 1, arrival + life))
+        kinds.append(kind)
+    order = sorted(range(count), key=first.__getitem__)  # by arrival; stable, so ties keep their draw order
+    plan = Plan(
+        first=array("q", (first[i] for i in order)),
+        last=array("q", (last[i] for i in order)),
+        kinds=bytearray(kinds[i] for i in order),
+        versions=bytearray(versions[i] for i in order),
+        disabled=bytearray(count),
+        tour={at: i for at, i in enumerate(order) if i < len(TOUR)},
     )
+    for at in range(count):
+        plan.disabled[at] = plan.kinds[at] == 0 and at not in plan.tour and rng.random() < DISABLE_RATE
+    # Every archive has a Telemetry Disabled: the earliest unscripted dev installation, else the last unscripted one.
+    forced = next((at for at in range(count) if plan.kinds[at] == 0 and at not in plan.tour), None)
+    plan.disabled[max(at for at in range(count) if at not in plan.tour) if forced is None else forced] = 1
+    for at in [at for at in range(count) if plan.disabled[at]][n_events:]:  # never more than the events asked
+        plan.disabled[at] = 0
+    return plan
 
 
 @dataclass(slots=True)

@@ -338,6 +338,25 @@ def test_wire_format_quirks(clean: Archive) -> None:
     assert any(msg["properties"]["pipeline"] is None for msg in started.values())  # no config file
 
 
+def test_sessions_and_installations_cross_file_and_day_boundaries(clean: Archive) -> None:
+    """Streaming keeps cross-window state: a training can start in one file and complete in the next, and an
+    installation is active on several days."""
+    file_of = {msg_id: rel for msg_id, (rel, _) in clean.first.items()}
+    started = {msg["properties"]["training_id"]: msg_id for msg_id, msg in clean.messages.items()
+               if msg["event"] == "Training Started"}  # fmt: skip
+    split = [
+        msg_id
+        for msg_id, msg in clean.messages.items()
+        if msg["event"] == "Training Completed"
+        and file_of[started[msg["properties"]["training_id"]]] != file_of[msg_id]
+    ]
+    assert split
+    days: dict[str, set[str]] = {}
+    for msg_id, msg in clean.messages.items():
+        days.setdefault(msg["userId"], set()).add(file_of[msg_id].split("/")[2])
+    assert sum(len(seen) > 1 for seen in days.values()) >= 10
+
+
 def _type_ok(value: object, json_type: str, nullable: bool) -> bool:
     if value is None:
         return nullable
