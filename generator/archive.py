@@ -61,49 +61,61 @@ def generate(
     manifest = manifests.new(seed, events, days, bad_fraction, source_id, start.isoformat())
     plan = plan_installations(rng, events, start_ms, start_ms + days * DAY_MS)
     timeline = Timeline(rng, plan, events, start_ms, days)
-    quirks = Quirks(rng, events, bad_fraction, manifest)
     n_bad = round(bad_fraction * events * (1 + DUPLICATE_RATE) / (1 - bad_fraction))
     counts = plan_counts(n_bad) if bad_fraction > 0 and events else {}
     scatter = Scatter(rng, counts, BLANK_LINES if counts else 0, timeline.targets)
-    later: dict[int, list[Item]] = {}  # window -> duplicates due in its file
-    names: Counter[str] = Counter()
-    template: Record | None = None  # a recent record: the message a bad line is made from
+    assemble = Assembler(rng, source_id, manifest, Quirks(rng, events, bad_fraction, manifest), scatter)
     workers = default_workers() if workers is None else workers
     with ArchiveWriter(out, source_id, workers, progress) as writer:
         for w, records in timeline:
-            items: list[Item] = []
-            extra: list[Item] = []  # duplicates of this window's messages, after them in its own file
-            last_of_day = (w // WINDOWS_PER_DAY + 1) * WINDOWS_PER_DAY - 1
-            done = manifest["accepted"]
-            for rec in records:
-                done += 1
-                write_key, duplicate = quirks.mark(rec, done)
-                inst = rec[1]
-                item = (rec[0], rec[2], rec[3], inst.user_id, inst.context_json, rng.getrandbits(128), write_key)
-                items.append(item)
-                if duplicate:
-                    target = rng.randint(w + 1, last_of_day) if w < last_of_day else w
-                    (extra if target == w else later.setdefault(target, [])).append(item)
-            manifest["accepted"] = done
-            names.update(rec[2] for rec in records)
-            for item in later.pop(w, []):
-                items.insert(rng.randint(0, len(items)), item)
-                manifest["duplicates"] += 1
-            items += extra
-            manifest["duplicates"] += len(extra)
-            template = records[-1] if records else template
-            if template is not None:
-                for reason in scatter.due(w, last=w == timeline.n_windows - 1):
-                    rec = records[rng.randrange(len(records))] if records else template
-                    items.insert(rng.randint(0, len(items)), _bad(rng, reason, rec, source_id, manifest))
+            items = assemble(w, records, last=w == timeline.n_windows - 1)
             if items:
                 rel = _file_name(rng, source_id, start_ms // WINDOW_MS + w)
                 writer.write(rel, items, len(records))
                 manifest["files"].append(rel)
-    assert not later, "a duplicate was due after the archive's last day"
-    manifests.finish(manifest, names)
+    assert not assemble.later, "a duplicate was due after the archive's last day"
+    manifests.finish(manifest, assemble.names)
     manifests.write(out, manifest)
     return manifest
+
+
+class Assembler:
+    """Turns a window's records into its file's items: quirks, message ids, duplicates, bad lines."""
+
+    def __init__(self, rng: random.Random, source_id: str, manifest: dict, quirks: Quirks, scatter: Scatter) -> None:
+        self.rng, self.source_id, self.manifest, self.quirks, self.scatter = rng, source_id, manifest, quirks, scatter
+        self.later: dict[int, list[Item]] = {}  # window -> duplicates due in its file
+        self.names: Counter[str] = Counter()  # accepted messages per event
+        self.template: Record | None = None  # a recent record: the message a bad line is made from
+
+    def __call__(self, w: int, records: list[Record], last: bool) -> list[Item]:
+        rng, manifest = self.rng, self.manifest
+        items: list[Item] = []
+        extra: list[Item] = []  # duplicates of this window's messages, after them in its own file
+        last_of_day = (w // WINDOWS_PER_DAY + 1) * WINDOWS_PER_DAY - 1
+        done = manifest["accepted"]
+        for rec in records:
+            done += 1
+            write_key, duplicate = self.quirks.mark(rec, done)
+            inst = rec[1]
+            item = (rec[0], rec[2], rec[3], inst.user_id, inst.context_json, rng.getrandbits(128), write_key)
+            items.append(item)
+            if duplicate:
+                target = rng.randint(w + 1, last_of_day) if w < last_of_day else w
+                (extra if target == w else self.later.setdefault(target, [])).append(item)
+        manifest["accepted"] = done
+        self.names.update(rec[2] for rec in records)
+        for item in self.later.pop(w, []):
+            items.insert(rng.randint(0, len(items)), item)
+            manifest["duplicates"] += 1
+        items += extra
+        manifest["duplicates"] += len(extra)
+        self.template = records[-1] if records else self.template
+        if self.template is not None:  # else the bad lines due wait for a window with messages
+            for reason in self.scatter.due(w, last):
+                rec = records[rng.randrange(len(records))] if records else self.template
+                items.insert(rng.randint(0, len(items)), _bad(rng, reason, rec, self.source_id, manifest))
+        return items
 
 
 def _bad(rng: random.Random, reason: str, rec: Record, source_id: str, manifest: dict) -> bytes:

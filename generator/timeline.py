@@ -121,9 +121,10 @@ class Timeline:
         while self.leaving and self.leaving[0][0] <= begin:
             inst = heapq.heappop(self.leaving)[2]
             pool, at = self.pools[inst.kind], self.position.pop(inst.index)
-            pool[at] = pool[-1]
-            self.position[pool[at].index] = at
-            pool.pop()
+            moved = pool.pop()  # the last one takes the leaver's place
+            if moved is not inst:
+                pool[at] = moved
+                self.position[moved.index] = at
         while self.disabling and self.disabling[0][0] < begin + WINDOW_MS:
             inst = heapq.heappop(self.disabling)[2]
             self._window(inst.last_ms).append(

@@ -24,6 +24,9 @@ from generator import generate, sessions, writer
 from generator.bad_lines import BAD_KINDS, TOO_DEEP_LEVELS
 from generator.catalog import PIPELINES, POLICIES
 from generator.envelope import LineEncoder, encode, message
+from generator.installations import plan_installations
+from generator.rng import FastRandom
+from generator.timeline import MARGIN_MS, WINDOW_MS, Timeline
 
 ENVELOPE_KEYS = [
     "channel",
@@ -460,6 +463,24 @@ def test_files_are_written_while_events_are_still_being_made(tmp_path: Path, mon
     manifest = generate(tmp_path, events=20_000, days=8, seed=4, progress=first_file)
     assert len(manifest["files"]) >= 60
     assert made["at_first_file"] is not None and made["at_first_file"] < 0.2 * made["events"]
+
+
+def test_the_timeline_holds_only_what_is_active() -> None:
+    """Window by window, the pools hold exactly the installations that may start a session, and nothing is
+    buffered for windows already handed out."""
+    rng, start_ms, days = FastRandom(3), 1672617600000, 10
+    plan = plan_installations(rng, 20_000, start_ms, start_ms + days * 86_400_000)
+    timeline, total = Timeline(rng, plan, 20_000, start_ms, days), 0
+    for w, records in timeline:
+        begin = start_ms + w * WINDOW_MS
+        pooled = [(inst, at) for pool in timeline.pools.values() for at, inst in enumerate(pool)]
+        assert {inst.index: at for inst, at in pooled} == timeline.position
+        assert all(inst.first_ms < begin + WINDOW_MS and inst.last_ms - MARGIN_MS > begin for inst, _ in pooled)
+        assert all(later > w for later in timeline.buffers) and all(
+            begin <= rec[0] < begin + WINDOW_MS for rec in records
+        )
+        total += len(records)
+    assert total == 20_000
 
 
 PEAK_RSS = """
