@@ -44,7 +44,7 @@ demo: venv sample load build gx report ## Generate sample data, load it, dbt bui
 	@echo "Telemetry report: $(CURDIR)/reports/telemetry/index.html"
 
 sample: venv ## Write a sample Segment archive to $(SAMPLE_DIR)
-	$(PY) -m loaders generate --events $(SAMPLE_EVENTS) --days $(SAMPLE_DAYS) --seed $(SAMPLE_SEED) \
+	$(PY) -m generator --events $(SAMPLE_EVENTS) --days $(SAMPLE_DAYS) --seed $(SAMPLE_SEED) \
 		--bad-fraction $(SAMPLE_BAD_FRACTION) --out $(SAMPLE_DIR)
 
 load: venv ## Load $(SAMPLE_DIR) into the warehouse
@@ -83,7 +83,7 @@ pytest: venv chromium
 QUALITY_WORK := .quality-sample
 quality-report: venv
 	rm -rf $(QUALITY_WORK) && mkdir -p $(QUALITY_WORK)
-	$(PY) -m loaders generate --events 5000 --days 14 --seed 1 --bad-fraction 0.01 --out $(QUALITY_WORK)/sample
+	$(PY) -m generator --events 5000 --days 14 --seed 1 --bad-fraction 0.01 --out $(QUALITY_WORK)/sample
 	TELEMETRY_DB=$(CURDIR)/$(QUALITY_WORK)/warehouse.duckdb $(PY) -m loaders load $(QUALITY_WORK)/sample/segment-logs
 	@TELEMETRY_DB=$(CURDIR)/$(QUALITY_WORK)/warehouse.duckdb $(PY) -m expectations --out reports/data_quality; \
 	rc=$$?; [ $$rc -le 1 ] || exit $$rc

@@ -30,9 +30,8 @@ import duckdb
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from generator import generate  # noqa: E402
-
 from common.settings import STORAGE_VERSION  # noqa: E402
+from generator import generate  # noqa: E402
 
 ENGINE_COLUMNS = (
     "{messageId: 'VARCHAR', event: 'VARCHAR', userId: 'VARCHAR', timestamp: 'TIMESTAMP', "

@@ -1,4 +1,4 @@
-"""What every part of the project shares: settings, the event spec, JSON type rules, reject reasons.
+"""What every part of the project shares: settings, the event spec, JSON type rules, reject reasons, a progress bar.
 
 ``loaders/``, ``generator/``, ``expectations/``, ``bench/`` and the tests import from here; nothing here
 imports from them (as ``dlt/common`` is to dlt's sources and destinations).

@@ -17,8 +17,8 @@ DEFAULT_DB = REPO_ROOT / "warehouse.duckdb"
 MAX_LINE_BYTES = 1024 * 1024
 
 #: JSON nested deeper than this (objects and arrays, the message itself is level 1) is quarantined as
-#: ``too_deep``. Real Rasa messages are 4 levels deep (properties.pipeline[].config); 64 is far beyond any
-#: real payload and keeps recursive readers (Python's json, DuckDB's JSON functions) well within their limits.
+#: ``too_deep``. A Rasa message nests 5 levels at most (``properties.train_schema.nodes.<node>``); 64 is far
+#: beyond any real payload and keeps recursive readers (Python's json, Spark's Jackson) well within their limits.
 MAX_DEPTH = 64
 
 #: DuckDB storage format of a warehouse file created by the loader, dbt (profiles.yml) or the benchmarks.

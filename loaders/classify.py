@@ -82,10 +82,14 @@ def _level_typed() -> str:
     return ",\n            ".join(columns)
 
 
-def _exact(kind: str, column: str, name: str) -> str | None:
-    """Whether a scalar key's original value round-trips through its typed column (absent counts as exact)."""
+def _exact(kind: str, column: str, name: str, precise: bool) -> str | None:
+    """Whether a scalar key's original value round-trips through its typed column (absent counts as exact).
+
+    Not ``precise``: assumes no key is a JSON ``null`` (then absent <=> SQL NULL), which ``_extra_keys``
+    checks by counting keys; ``precise`` asks the key list, for the rare rows that need it.
+    """
     j, s, v = f"j_{column}", f"s_{column}", f"v_{column}"
-    absent = f"({j} is null and not list_contains(keys, '{name}'))"
+    absent = f"({j} is null and not list_contains(keys, '{name}'))" if precise else f"{j} is null"
     if kind == "string":
         return f"coalesce({absent} or left({j}, 1) = '\"', false)"
     if kind == "integer":
@@ -98,10 +102,14 @@ def _exact(kind: str, column: str, name: str) -> str | None:
 def _extra_keys() -> tuple[str, str]:
     """Whether ``extra`` is needed (cheap: no list work for the common row), and the keys it keeps: every key
     outside the envelope, and the envelope keys whose value does not round-trip."""
-    exact = {key.key: _exact(key.kind, key.column, key.key) for key in ENVELOPE}
-    present = " + ".join(f"(j_{key.column} is not null)::int" for key in ENVELOPE)
-    needed = f"len(keys) <> {present} or not ({' and '.join(test for test in exact.values() if test)})"
-    inexact = ", ".join(f"case when not ({test}) then '{name}' end" for name, test in exact.items() if test)
+    present = " + ".join(f"({'j_' + key.column} is not null)::int" for key in ENVELOPE)
+    quick = " and ".join(test for key in ENVELOPE if (test := _exact(key.kind, key.column, key.key, False)))
+    needed = f"len(keys) <> {present} or not ({quick})"
+    inexact = ", ".join(
+        f"case when not ({test}) then '{key.key}' end"
+        for key in ENVELOPE
+        if (test := _exact(key.kind, key.column, key.key, True))
+    )
     unknown = f"list_filter(keys, name -> not list_contains({_KNOWN}, name))"
     return needed, f"{unknown} || list_filter([{inexact}], name -> name is not null)"
 

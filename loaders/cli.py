@@ -1,15 +1,15 @@
-"""Command line: ``python -m loaders {load,generate} --help``."""
+"""Command line: ``python -m loaders load --help`` (sample data: ``python -m generator --help``)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from common import settings
+from common.progress import Progress
 from loaders.find import InputError, expand
-from loaders.progress import Progress
 
 EXIT_OK, EXIT_FILES_FAILED, EXIT_USAGE, EXIT_IN_USE = 0, 1, 2, 3
 
@@ -52,18 +52,6 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--force", action="store_true", help="re-read files already loaded (adds nothing new)")
     load.add_argument("--db", type=Path, help="warehouse file (overrides $TELEMETRY_DB)")
 
-    gen = commands.add_parser(
-        "generate",
-        help="write a realistic sample archive in Segment's S3 layout",
-        description="Write segment-logs/<source>/<day-start-ms>/*.gz with every Rasa event type, "
-        "deterministic per seed, plus manifest.json describing exactly what was written.",
-    )
-    gen.add_argument("--events", type=int, required=True, help="distinct messages to write")
-    gen.add_argument("--days", type=int, default=14, help="days spanned (default 14)")
-    gen.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    gen.add_argument("--out", type=Path, required=True, help="output folder")
-    gen.add_argument("--bad-fraction", type=float, default=0.0, help="share of bad lines (default 0)")
-    gen.add_argument("--start", type=date.fromisoformat, help="first day, YYYY-MM-DD")
     return parser
 
 
@@ -107,30 +95,6 @@ def _run_load(args: argparse.Namespace) -> int:
     return EXIT_FILES_FAILED if failed else EXIT_OK
 
 
-def _run_generate(args: argparse.Namespace) -> int:
-    from loaders.generate import generate
-
-    bar = Progress(args.events, "generating", unit="events")
-    manifest = generate(
-        args.out,
-        events=args.events,
-        days=args.days,
-        seed=args.seed,
-        bad_fraction=args.bad_fraction,
-        start=args.start,
-        progress=bar,
-    )
-    bar.close()
-    rejects = sum(manifest["rejects"].values())
-    print(
-        f"{len(manifest['files'])} files, {manifest['lines']:,} lines: {manifest['accepted']:,} messages, "
-        f"{manifest['duplicates']:,} duplicates, {rejects:,} bad lines -> {args.out}"
-    )
-    return EXIT_OK
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "load":
-        return _run_load(args)
-    return _run_generate(args)
+    return _run_load(args)

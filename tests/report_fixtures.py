@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from loaders.generate import generate
+from generator import generate
 from loaders.load import load
 from loaders.schema import ensure_schema
 

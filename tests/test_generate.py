@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import os
 import re
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -17,8 +19,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from common import spec
 from common.reasons import REJECT_REASONS
-from common.settings import MAX_LINE_BYTES
-from loaders.generate import _encode, generate, line, message
+from common.settings import MAX_DEPTH, MAX_LINE_BYTES
+from generator import generate, sessions, writer
+from generator.bad_lines import BAD_KINDS, TOO_DEEP_LEVELS
+from generator.catalog import PIPELINES, POLICIES
+from generator.envelope import LineEncoder, encode, message
+from generator.installations import plan_installations
+from generator.rng import FastRandom
+from generator.timeline import MARGIN_MS, WINDOW_MS, Timeline
 
 ENVELOPE_KEYS = [
     "channel",
@@ -70,6 +78,37 @@ def read_archive(out: Path, manifest: dict) -> list[tuple[str, bytes]]:
     return rows
 
 
+def nesting_depth(text: str) -> int:
+    """How deep objects and arrays nest, outside strings."""
+    if text.count("{") + text.count("[") <= MAX_DEPTH:  # cannot be deeper: skip the scan
+        return 0
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (char == "\\", char != '"')
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "}]":
+            depth -= 1
+    return deepest
+
+
+def parses(text: str, depth: int) -> bool:
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 2 * depth + 1000))  # Python's parser recurses once per level
+    try:
+        json.loads(text)
+        return True
+    except ValueError:
+        return False
+    finally:
+        sys.setrecursionlimit(limit)
+
+
 def classify(raw: bytes) -> str | dict:
     """The reject reason of a line, or the parsed message (an independent reading of the contract)."""
     if len(raw) > MAX_LINE_BYTES:
@@ -78,6 +117,9 @@ def classify(raw: bytes) -> str | dict:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return "invalid_utf8"
+    depth = nesting_depth(text)
+    if depth > MAX_DEPTH:  # valid JSON nested deeper than MAX_DEPTH (the planned `too_deep`)
+        return "too_deep" if parses(text, depth) else "invalid_json"
     try:
         msg = json.loads(text)
     except ValueError:
@@ -133,6 +175,10 @@ def test_same_arguments_give_byte_identical_archives(tmp_path: Path) -> None:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes()
     other = generate(tmp_path / "c", events=400, days=2, seed=4, bad_fraction=0.05)
     assert other["files"] != first["files"]
+    in_process = generate(tmp_path / "d", events=400, days=2, seed=3, bad_fraction=0.05, workers=0)
+    for rel in [*first["files"], "manifest.json"]:  # the writer processes change nothing
+        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "d" / rel).read_bytes()
+    assert in_process == first
 
 
 def test_regenerating_into_the_same_folder_replaces_the_old_archive(tmp_path: Path) -> None:
@@ -164,6 +210,7 @@ def test_messages_have_the_segment_enriched_shape(clean: Archive) -> None:
         assert msg["channel"] == "server" and msg["type"] == "track" and msg["version"] == 2
         assert msg["integrations"] == {} and msg["projectId"] == clean.manifest["source_id"]
         assert re.fullmatch(r"api-[0-9A-Za-z]{27}", msg["messageId"])
+        assert ksuid_seconds(msg["messageId"]) == _ms(msg["receivedAt"]) // 1000  # a KSUID of its receive time
         assert re.fullmatch(r"[0-9a-f]{32}", msg["userId"])
         assert ISO_MS.match(msg["receivedAt"]) and msg["timestamp"] == msg["receivedAt"]
         assert list(msg["properties"])[-1] == "metrics_id" and msg["properties"]["metrics_id"] == msg["userId"]
@@ -174,11 +221,8 @@ def test_messages_have_the_segment_enriched_shape(clean: Archive) -> None:
         assert context["project"] is None or re.fullmatch(r"[0-9a-f]{64}", context["project"])
 
 
-def test_fast_line_equals_full_encoding(dirty: Archive) -> None:
-    # `line` splices pre-encoded pipeline/policies JSON; it must equal a plain encode of the message.
-    from loaders.sample_events import PIPELINES, POLICIES, Install
-
-    inst = Install(0, "a" * 32, "3.5.17", (3, 5), "dev", '{"ci":false}', "d" * 64, None, {}, {}, [], {}, 0, 1)
+def test_fast_line_equals_full_encoding() -> None:
+    # The encoder splices pre-encoded pipeline/policies JSON; it must equal a plain encode of the message.
     props = {
         "language": "en",
         "training_id": "t",
@@ -187,9 +231,13 @@ def test_fast_line_equals_full_encoding(dirty: Archive) -> None:
         "num_slots": 1,
         "metrics_id": "a" * 32,
     }
+    encoder = LineEncoder("src")
     for properties in (props, {**props, "pipeline": "supervised_embeddings"}, {"metrics_id": "x"}):
-        rec = [1672621200123, 0, "Training Started", properties]
-        assert line(rec, inst, "api-x", "src") == _encode(message(rec, inst, "api-x", "src"))
+        args = (1672621200123, "Training Started", properties, "a" * 32, '{"ci":false}', "api-x")
+        plain = json.dumps(message(*args, "src"), separators=(",", ":"))
+        assert encoder.line(*args) == plain == encode(message(*args, "src"))
+        assert encoder.line(*args, "KEY") == plain[:-1] + ',"writeKey":"KEY"}'
+    assert message(*args, "src")["receivedAt"] == "2023-01-02T01:00:00.123Z"
 
 
 @pytest.mark.parametrize("name", ["clean", "dirty"])
@@ -208,7 +256,17 @@ def test_manifest_is_exact(name: str, request: pytest.FixtureRequest) -> None:
 
 
 def _ms(iso: str) -> int:
-    return int(dt.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%S.%f%z").timestamp() * 1000)
+    return round(dt.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%S.%f%z").timestamp() * 1000)
+
+
+def ksuid_seconds(message_id: str) -> int:
+    """The Unix time a KSUID message id (``api-`` + 27 base62 digits: 4-byte time, 16 random bytes) holds."""
+    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    value = 0
+    for char in message_id.removeprefix("api-"):
+        value = value * 62 + digits.index(char)
+    assert value < 2**160
+    return (value >> 128) + 1_400_000_000
 
 
 def test_files_are_copied_after_their_messages_arrive(dirty: Archive) -> None:
@@ -283,6 +341,25 @@ def test_wire_format_quirks(clean: Archive) -> None:
     assert any(msg["properties"]["pipeline"] is None for msg in started.values())  # no config file
 
 
+def test_sessions_and_installations_cross_file_and_day_boundaries(clean: Archive) -> None:
+    """Streaming keeps cross-window state: a training can start in one file and complete in the next, and an
+    installation is active on several days."""
+    file_of = {msg_id: rel for msg_id, (rel, _) in clean.first.items()}
+    started = {msg["properties"]["training_id"]: msg_id for msg_id, msg in clean.messages.items()
+               if msg["event"] == "Training Started"}  # fmt: skip
+    split = [
+        msg_id
+        for msg_id, msg in clean.messages.items()
+        if msg["event"] == "Training Completed"
+        and file_of[started[msg["properties"]["training_id"]]] != file_of[msg_id]
+    ]
+    assert split
+    days: dict[str, set[str]] = {}
+    for msg_id, msg in clean.messages.items():
+        days.setdefault(msg["userId"], set()).add(file_of[msg_id].split("/")[2])
+    assert sum(len(seen) > 1 for seen in days.values()) >= 10
+
+
 def _type_ok(value: object, json_type: str, nullable: bool) -> bool:
     if value is None:
         return nullable
@@ -355,3 +432,142 @@ def test_progress_adds_up_to_events(tmp_path: Path) -> None:
     calls: list[int] = []
     manifest = generate(tmp_path, events=500, days=2, seed=8, bad_fraction=0.02, progress=calls.append)
     assert sum(calls) == 500 and len(calls) == len(manifest["files"])
+
+
+@pytest.mark.parametrize(("events", "days", "bad_fraction"), [(0, 1, 0.0), (1, 1, 0.2), (37, 1, 0.1), (600, 30, 0.1)])
+def test_any_size_is_exact(tmp_path: Path, events: int, days: int, bad_fraction: float) -> None:
+    archive = Archive(tmp_path, generate(tmp_path, events=events, days=days, seed=2, bad_fraction=bad_fraction))
+    manifest = archive.manifest
+    assert manifest["accepted"] == events == len(archive.messages)
+    assert manifest["lines"] == len(archive.lines) and manifest["duplicates"] == len(archive.duplicates)
+    assert manifest["rejects"] == {reason: archive.rejects[reason] for reason in REJECT_REASONS}
+    assert all(manifest["rejects"].values()) == (events > 0 and bad_fraction > 0)
+
+
+def test_files_are_written_while_events_are_still_being_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Streaming: the first file is on disk before most sessions exist (a generator holding the whole archive
+    in memory makes every event first)."""
+    made = {"events": 0, "at_first_file": None}
+    emit = sessions.Session.emit
+
+    def counting_emit(self: sessions.Session, *args: object, **kwargs: object) -> None:
+        made["events"] += 1
+        emit(self, *args, **kwargs)
+
+    def first_file(messages: int) -> None:
+        if made["at_first_file"] is None:
+            assert list(tmp_path.rglob("*.gz")) and not (tmp_path / "manifest.json").exists()
+            made["at_first_file"] = made["events"]
+
+    monkeypatch.setattr(sessions.Session, "emit", counting_emit)
+    manifest = generate(tmp_path, events=20_000, days=8, seed=4, progress=first_file)
+    assert len(manifest["files"]) >= 60
+    assert made["at_first_file"] is not None and made["at_first_file"] < 0.2 * made["events"]
+
+
+def test_the_timeline_holds_only_what_is_active() -> None:
+    """Window by window, the pools hold exactly the installations that may start a session, and nothing is
+    buffered for windows already handed out."""
+    rng, start_ms, days = FastRandom(3), 1672617600000, 10
+    plan = plan_installations(rng, 20_000, start_ms, start_ms + days * 86_400_000)
+    timeline, total = Timeline(rng, plan, 20_000, start_ms, days), 0
+    for w, records in timeline:
+        begin = start_ms + w * WINDOW_MS
+        pooled = [(inst, at) for pool in timeline.pools.values() for at, inst in enumerate(pool)]
+        assert {inst.index: at for inst, at in pooled} == timeline.position
+        assert all(inst.first_ms < begin + WINDOW_MS and inst.last_ms - MARGIN_MS > begin for inst, _ in pooled)
+        assert all(later > w for later in timeline.buffers) and all(
+            begin <= rec[0] < begin + WINDOW_MS for rec in records
+        )
+        total += len(records)
+    assert total == 20_000
+
+
+PEAK_RSS = """
+import resource, sys
+from generator import generate
+if __name__ == "__main__":
+    generate(sys.argv[1], events=int(sys.argv[2]), days=int(sys.argv[3]), seed=1, bad_fraction=0.001)
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def _peak_rss_mb(out: Path, events: int, days: int) -> tuple[float, float]:
+    """Peak RSS in MB of the generator's process and of its largest writer process."""
+    result = subprocess.run([sys.executable, "-c", PEAK_RSS, str(out), str(events), str(days)],
+                            capture_output=True, text=True, check=True)  # fmt: skip
+    main_kb, worker_kb = result.stdout.split()
+    return int(main_kb) / 1024, int(worker_kb) / 1024
+
+
+def test_memory_does_not_grow_with_the_archive(tmp_path: Path) -> None:
+    """Ten times the archive at the same events per day: peak memory stays put (the in-memory generator
+    this replaced grew about 1 GB per million events)."""
+    small = _peak_rss_mb(tmp_path / "small", 15_000, 3)
+    large = _peak_rss_mb(tmp_path / "large", 150_000, 30)
+    assert large[0] < small[0] + 15, (small, large)  # main process, MB
+    assert large[1] < small[1] + 15, (small, large)  # largest writer process, MB
+
+
+def test_a_failed_run_leaves_no_partial_archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    written: list[str] = []
+    real = writer.write_file
+
+    def fail_third(path: str, items: list, source_id: str) -> int:
+        if len(written) == 2:
+            raise OSError("disk full")
+        written.append(path)
+        return real(path, items, source_id)
+
+    monkeypatch.setattr(writer, "write_file", fail_third)
+    with pytest.raises(OSError, match="disk full"):
+        generate(tmp_path, events=2000, days=2, seed=1, workers=0)
+    assert len(written) == 2 and not list(tmp_path.rglob("*.gz")) and not (tmp_path / "manifest.json").exists()
+
+
+def test_every_reject_reason_needs_a_bad_line_maker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(REJECT_REASONS, "too_shiny", "a reason the generator cannot make")
+    with pytest.raises(LookupError, match="too_shiny"):
+        generate(tmp_path, events=200, days=1, seed=1, bad_fraction=0.1)
+    assert generate(tmp_path, events=200, days=1, seed=1)["rejects"]["too_shiny"] == 0  # clean: no maker needed
+
+
+def test_too_deep_maker_makes_valid_json_nested_past_max_depth() -> None:
+    good = json.loads(json.dumps({"event": "Shell Started", "userId": "u" * 32, "properties": {"metrics_id": "u"}}))
+    raw = BAD_KINDS["too_deep"].make(sessions.random.Random(1), good)
+    assert len(raw) <= MAX_LINE_BYTES and nesting_depth(raw.decode()) > TOO_DEEP_LEVELS > MAX_DEPTH
+    assert classify(raw) == "too_deep"  # valid JSON; a message in every other respect
+    assert classify(raw.replace(b"null", b"nul", 1)) == "invalid_json"
+
+
+def test_a_new_reject_reason_lands_in_the_archive_and_manifest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the loader learns `too_deep` (it joins REJECT_REASONS), archives carry it with no other change."""
+    monkeypatch.setitem(REJECT_REASONS, "too_deep", "valid JSON nested deeper than MAX_DEPTH")
+    archive = Archive(tmp_path, generate(tmp_path, events=1500, days=2, seed=9, bad_fraction=0.02))
+    assert archive.manifest["rejects"]["too_deep"] >= 1
+    assert archive.manifest["rejects"] == {reason: archive.rejects[reason] for reason in REJECT_REASONS}
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONHASHSEED": "7"}  # another hash seed than this process: output must not care
+    return subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True, env=env,
+                          cwd=Path(__file__).resolve().parent.parent)  # fmt: skip
+
+
+def test_cli_help_summary_and_exit_codes(tmp_path: Path) -> None:
+    assert "usage: python -m generator" in _cli("--help").stdout
+    done = _cli("--events", "300", "--days", "2", "--seed", "3", "--bad-fraction", "0.05", "--out", str(tmp_path / "a"))
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
+    [summary] = done.stdout.splitlines()
+    assert summary.startswith(f"{len(manifest['files'])} files, {manifest['lines']:,} lines: 300 messages")
+    assert generate(tmp_path / "same", events=300, days=2, seed=3, bad_fraction=0.05) == manifest
+    for rel in [*manifest["files"], "manifest.json"]:
+        assert (tmp_path / "same" / rel).read_bytes() == (tmp_path / "a" / rel).read_bytes()
+    bad = _cli("--events", "10", "--days", "0", "--out", str(tmp_path / "b"))
+    assert bad.returncode == 2 and bad.stderr.startswith("error:") and "Traceback" not in bad.stderr
+    foreign = tmp_path / "c" / "segment-logs" / "x" / "1.gz"
+    foreign.parent.mkdir(parents=True)
+    foreign.write_bytes(b"")
+    refused = _cli("--events", "10", "--days", "1", "--out", str(tmp_path / "c"))
+    assert refused.returncode == 2 and "not written by this generator" in refused.stderr and foreign.exists()

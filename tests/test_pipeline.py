@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from loaders.generate import generate
+from generator import generate
 from loaders.load import load
 
 REPO = Path(__file__).resolve().parent.parent

@@ -1,173 +1,36 @@
-"""Installations and the CLI sessions they run, for the sample generator (see wire-format.md §2-4).
+"""The CLI sessions an installation runs (``rasa train``, ``rasa shell``, ...), as wire-format.md §2-4 describes.
 
-Each session appends records ``[received_at_ms, install_index, event, properties]``; properties keep
-Rasa's key order with ``metrics_id`` last. Everything is drawn from the caller's seeded ``random.Random``.
+A session appends records ``[received_at_ms, install, event, properties]`` from a start time, moving a clock
+forward; properties keep Rasa's key order with ``metrics_id`` last. Everything is drawn from the caller's
+seeded ``random.Random``. No session lasts longer than ``SESSION_MAX_MS``, so a session that starts in one
+3-hour window ends, at the latest, in the next.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import random
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-Record = list  # [received_at_ms: int, install_index: int, event: str, properties: dict]
+from generator.catalog import BROKERS, STORES
+
+if TYPE_CHECKING:
+    from generator.installations import Install
+
+Record = list  # [received_at_ms: int, install: Install, event: str, properties: dict]
 
 SECOND, MINUTE, HOUR = 1000, 60_000, 3_600_000
-SESSION_MAX_MS = 2 * HOUR  # no session lasts longer (keeps sessions inside windows)
-
-# fmt: off
-# version -> weight; plain OSS 3.6.10+ sends nothing, so it never appears
-VERSIONS = {
-    "2.0.8": 2, "2.1.3": 2, "2.2.10": 3, "2.3.4": 3, "2.4.3": 3, "2.5.2": 3, "2.6.3": 3, "2.7.2": 3,
-    "2.8.12": 4, "2.8.34": 9, "3.0.13": 4, "3.1.7": 4, "3.2.12": 5, "3.3.8": 5, "3.4.14": 6,
-    "3.5.10": 4, "3.5.17": 8, "3.6.2": 4, "3.6.9": 6,
-}
-PYTHONS_2 = ["3.6.15", "3.7.9", "3.7.16", "3.8.12", "3.8.16"]
-PYTHONS_3 = ["3.7.16", "3.8.12", "3.8.16", "3.9.16", "3.9.18", "3.10.12"]
-OSES = [("Linux", "5.4.0-1045-aws"), ("Linux", "5.15.0-72-generic"), ("Linux", "6.2.0-1018-azure"),
-        ("Darwin", "20.6.0"), ("Darwin", "21.6.0"), ("Darwin", "22.5.0"), ("Windows", "10")]
-_C = {"name": "CountVectorsFeaturizer"}
-_DIET = {"name": "DIETClassifier", "epochs": 100, "constrain_similarities": True}
-_TED = {"name": "TEDPolicy", "max_history": 5, "epochs": 100, "constrain_similarities": True}
-PIPELINES: list[list[dict]] = [
-    [{"name": "WhitespaceTokenizer"}, {"name": "RegexFeaturizer"}, {"name": "LexicalSyntacticFeaturizer"}, _C,
-     {"name": "CountVectorsFeaturizer", "analyzer": "char_wb", "min_ngram": 1, "max_ngram": 4}, _DIET,
-     {"name": "EntitySynonymMapper"}, {**_DIET, "name": "ResponseSelector"},
-     {"name": "FallbackClassifier", "threshold": 0.3, "ambiguity_threshold": 0.1}],
-    [{"name": "SpacyNLP", "model": "en_core_web_md"}, {"name": "SpacyTokenizer"}, {"name": "SpacyFeaturizer"},
-     {"name": "RegexFeaturizer"}, {"name": "DIETClassifier", "epochs": 200}, {"name": "EntitySynonymMapper"}],
-    [{"name": "WhitespaceTokenizer"},
-     {"name": "LanguageModelFeaturizer", "model_name": "bert", "model_weights": "rasa/LaBSE"},
-     {"name": "DIETClassifier", "epochs": 150}],
-    [{"name": "WhitespaceTokenizer"}, _C, _DIET, {"name": "FallbackClassifier", "threshold": 0.7}],
-]
-POLICIES: list[list[dict]] = [
-    [{"name": "MemoizationPolicy"}, {"name": "RulePolicy"}, _TED],
-    [{"name": "MemoizationPolicy"}, {"name": "RulePolicy"},
-     {"name": "UnexpecTEDIntentPolicy", "max_history": 5, "epochs": 100}, _TED],
-    [{"name": "MemoizationPolicy", "max_history": 3}, {"name": "TEDPolicy", "epochs": 50},
-     {"name": "RulePolicy", "core_fallback_threshold": 0.3}],
-]
-LANGUAGES = ["en"] * 12 + ["de", "de", "es", "fr", "pt", "zh", "ru", "it"]
-STORES = {"sql": "SQLTrackerStore", "redis": "RedisTrackerStore", "mongod": "MongoTrackerStore",
-          "dynamo": "DynamoTrackerStore", None: "InMemoryTrackerStore"}
-BROKERS = {"pika": "PikaEventBroker", "kafka": "KafkaEventBroker", "sql": "SQLEventBroker",
-           "file": "FileEventBroker"}
-CHANNELS = [["rest"], ["rest", "rasa"], ["socketio"], ["rest", "socketio"], ["facebook"], ["slack", "rest"],
-            ["telegram"], ["twilio"], ["botframework"], ["rest", "MyWebhookInput"], ["callback"]]
-# fmt: on
+SESSION_MAX_MS = 2 * HOUR  # no session lasts longer (checked when a session is placed)
 KINDS = {"dev": 1.0, "ci": 6.0, "server": 2.0}  # kind -> session weight per installation
 
 
-@dataclass
-class Install:
-    index: int
-    user_id: str
-    version: str
-    vkey: tuple[int, int]
-    kind: str
-    context_json: str
-    directory: str
-    model_project: str | None
-    config: dict
-    stats: dict[str, int]
-    channels: list[str]
-    endpoints: dict[str, str | None]
-    first_ms: int
-    last_ms: int
-    disabled: bool = False
-
-
-def sha_hex(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
 
 
 def uuid_hex(rng: random.Random) -> str:
-    return uuid.UUID(int=rng.getrandbits(128), version=4).hex
-
-
-def make_install(rng: random.Random, index: int, kind: str, version: str, window: tuple[int, int]) -> Install:
-    vkey = (int(version.split(".")[0]), int(version.split(".")[1]))
-    docker = kind == "server" or (kind == "ci" and rng.random() < 0.5)
-    directory = sha_hex("/app" if docker else f"/home/user{index}/bots/assistant{rng.randint(1, 9)}")
-    remote = sha_hex(f"git@github.com:org{index}/assistant.git\n")
-    os_name, os_version = ("Linux", "5.4.0-1045-aws") if docker else rng.choice(OSES)
-    context = {
-        "ci": kind == "ci",
-        "cpu": rng.choice([2, 4, 8, 8, 12, 16]),
-        "directory": directory,
-        "docker": docker,
-        "library": {"name": "unknown", "version": "unknown"},
-        "os": {"name": os_name, "version": os_version},
-        "project": None if kind == "server" or rng.random() < 0.25 else remote,
-        "python": rng.choice(PYTHONS_3 if vkey[0] == 3 else PYTHONS_2),
-        "rasa_open_source": version,
-    }
-    if vkey < (2, 5):
-        context["gpu"] = 1 if rng.random() < 0.1 else 0
-    if vkey >= (3, 6) and rng.random() < 0.05:
-        context["license_hash"] = sha_hex(f"license{index}")
-    no_config = rng.random() < 0.04
-    graph = vkey >= (3, 1) and rng.random() < 0.03
-    schema = {"nodes": {"nlu_training_data_provider": {"uses": "NLUTrainingDataProvider"}}} if graph else None
-    config = {
-        "language": None if no_config else rng.choice(LANGUAGES),
-        "pipeline": None if no_config else rng.choice(PIPELINES),
-        "policies": None if no_config else rng.choice(POLICIES),
-        "schema": schema,
-        "recipe": None if no_config else ("graph.v1" if graph else "default.v1"),
-    }
-    intents = rng.randint(3, 80)
-    templates = rng.randint(2, 3 * intents)
-    slots = rng.choice([0, 0, 1, 2, 4, 8, 12])
-    stats = {
-        "num_intent_examples": intents * rng.randint(5, 40),
-        "num_entity_examples": rng.choice([0, 0, 12, 80, 400]),
-        "num_actions": templates + rng.randint(0, 15) + 13,
-        "num_templates": templates,
-        "num_conditional_response_variations": rng.choice([0] * 8 + [2, 5]),
-        "num_slot_mappings": slots,
-        "num_custom_slot_mappings": rng.choice([0, 0, 0, 1]),
-        "num_conditional_slot_mappings": rng.choice([0, 0, 0, 0, 2]),
-        "num_slots": slots,
-        "num_forms": rng.choice([0, 0, 1, 2, 4]),
-        "num_intents": intents,
-        "num_entities": rng.randint(0, 12),
-        "num_story_steps": rng.randint(3, 150),
-        "num_lookup_tables": rng.choice([0, 0, 0, 1, 3]),
-        "num_synonyms": rng.choice([0, 0, 4, 30]),
-        "num_regexes": rng.choice([0, 0, 1, 5]),
-    }
-    endpoints = {
-        "nlg": rng.choice([None] * 9 + ["callback"]),
-        "nlu": None,
-        "action_server": None,
-        "model_server": None,
-        "tracker_store": rng.choice(["sql", "sql", "redis", "mongod", "dynamo", None]),
-        "lock_store": rng.choice(["redis", "in_memory", None]),
-        "event_broker": rng.choice(["pika", "kafka", "sql", "file", None, None]),
-    }
-    if kind != "server":
-        endpoints = dict.fromkeys(endpoints, None) | {"tracker_store": rng.choice([None] * 4 + ["sql"])}
-    return Install(
-        index=index,
-        user_id=uuid_hex(rng),
-        version=version,
-        vkey=vkey,
-        kind=kind,
-        context_json=json.dumps(context, sort_keys=True, separators=(",", ":")),
-        directory=directory,
-        model_project=None if rng.random() < 0.1 else remote,
-        config=config,
-        stats=stats,
-        channels=rng.choice(CHANNELS),
-        endpoints=endpoints,
-        first_ms=window[0],
-        last_ms=window[1],
-    )
+    """``uuid.UUID(int=rng.getrandbits(128), version=4).hex``, without building a UUID object."""
+    return f"{rng.getrandbits(128) & _UUID4_CLEAR | _UUID4_SET:032x}"
 
 
 class Session:
@@ -178,7 +41,7 @@ class Session:
 
     def emit(self, event: str, props: dict | None = None, gap_ms: tuple[int, int] = (200, 4000)) -> None:
         self.t += self.rng.randint(*gap_ms)
-        self.out.append([self.t, self.inst.index, event, {**(props or {}), "metrics_id": self.inst.user_id}])
+        self.out.append([self.t, self.inst, event, {**(props or {}), "metrics_id": self.inst.user_id}])
 
     def training_started(self, training_id: str, ttype: str, finetune: bool) -> dict:
         inst, v3 = self.inst, self.inst.vkey[0] == 3
