@@ -18,7 +18,8 @@ import pandas as pd
 from common import settings
 from loaders import stage
 from loaders.classify import COUNTS, INSERT_EVENTS, INSERT_REJECTS, LOSERS, PER_LOAD_COUNTS, VIEWS
-from loaders.find import InputFile, describe, expand
+from loaders.find import InputFile, find, plan, text_of
+from loaders.progress import Progress
 from loaders.warehouse import connect
 
 
@@ -34,6 +35,7 @@ class FileResult:
     rejected: int = 0
     error: str | None = None
     load_id: int | None = None
+    note: str | None = None  # why a file was skipped
 
 
 @dataclass
@@ -41,6 +43,7 @@ class RunSummary:
     run_id: str
     results: list[FileResult] = field(default_factory=list)
     seconds: float = 0.0
+    changed: list[Path] = field(default_factory=list)  # --verify: content changed under a known path, size, mtime
 
     def total(self, name: str) -> int:
         return sum(getattr(result, name) for result in self.results)
@@ -65,12 +68,19 @@ def _chunks(files: list[tuple[int, InputFile]]) -> list[dict[int, InputFile]]:
     return chunks
 
 
+LOADS_COLUMNS = (
+    "load_id, run_id, source_file, file_sha256, bytes, lines, records, accepted, duplicates, rejected, started_at, "
+    "finished_at, status, error, modified_at"
+)
+
+
 def _record_failure(con: duckdb.DuckDBPyConnection, run_id: str, result: FileResult, sha: str | None) -> None:
     now = datetime.utcnow()
     result.load_id = con.execute("select nextval('raw.load_id_seq')").fetchone()[0]
     con.execute(
-        "insert into raw.loads values ($1, $2, $3, $4, $5, null, null, 0, 0, 0, $6, $6, 'failed', $7)",
-        [result.load_id, run_id, str(result.path), sha, result.bytes or None, now, result.error],
+        f"insert into raw.loads ({LOADS_COLUMNS}) values ($1, $2, $3, $4, $5, null, null, 0, 0, 0, $6, $6, 'failed', "
+        "$7, null)",
+        [result.load_id, run_id, text_of(result.path), sha, result.bytes or None, now, result.error],
     )
 
 
@@ -139,10 +149,10 @@ def _commit_chunk(
             result.lines, result.records = counts.get(idx, (0, 0))
             result.duplicates = result.records - accepted - rejected
             rows.append((
-                load_id, run_id, str(info.path), info.sha256, info.bytes, result.lines, result.records, accepted,
-                result.duplicates, rejected, started, finished, "loaded", None,
+                load_id, run_id, info.source_file, info.sha256, info.bytes, result.lines, result.records, accepted,
+                result.duplicates, rejected, started, finished, "loaded", None, info.modified_at,
             ))  # fmt: skip
-        con.executemany("insert into raw.loads values (" + ", ".join(["?"] * 14) + ")", rows)
+        con.executemany(f"insert into raw.loads ({LOADS_COLUMNS}) values ({', '.join(['?'] * 15)})", rows)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -155,39 +165,41 @@ def load(
     db_path: Path,
     received_at: datetime | None = None,
     force: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
+    verify: bool = False,
+    wait: float = 0.0,
+    on_wait: Callable[[str], None] | None = None,
 ) -> RunSummary:
-    """Load every file under ``paths``; see README "Loading" for the rules."""
+    """Load every file under ``paths``; see README "Loading" for the rules.
+
+    Raises :class:`loaders.find.InputError` (before opening the warehouse) for a path that matches nothing.
+    """
     clock = time.perf_counter()
     summary = RunSummary(run_id=uuid.uuid4().hex)
-    candidates = expand(paths)
-    con = connect(db_path)
+    candidates = find(paths)
+    con = connect(db_path, wait=wait, on_wait=on_wait)
+    files = None
     try:
-        loaded = {sha for (sha,) in con.execute("select file_sha256 from raw.loads where status = 'loaded'").fetchall()}
-        todo: list[tuple[int, InputFile]] = []
-        for idx, path in enumerate(candidates):
-            try:
-                info = describe(path)
-            except OSError as error:
-                result = FileResult(path, "failed", error=f"{type(error).__name__}: {error.strerror or error}")
-                _record_failure(con, summary.run_id, result, None)
-                summary.results.append(result)
-                continue
-            if info.sha256 in loaded and not force:
-                summary.results.append(FileResult(path, "skipped", bytes=info.bytes))
-                if progress:
-                    progress(info.bytes)
-                continue
-            todo.append((idx, info))
+        files = plan(con, candidates, force=force, verify=verify)
+        summary.changed = files.changed
+        for failure in files.failed:
+            result = FileResult(failure.path, "failed", bytes=failure.bytes or 0, error=failure.error)
+            _record_failure(con, summary.run_id, result, failure.sha256)
+            summary.results.append(result)
+        for skip in files.skipped:
+            summary.results.append(FileResult(skip.path, "skipped", bytes=skip.bytes, note=skip.reason))
+        todo = list(enumerate(files.load))
+        if progress:
+            progress.set_total(sum(info.bytes for info in files.load))
         for chunk in _chunks(todo):
             started = datetime.utcnow()
             failed = _read_chunk(con, chunk)
             meta = pd.DataFrame(
                 {
                     "file_idx": list(chunk),
-                    "source_file": [str(info.path) for info in chunk.values()],
+                    "source_file": [info.source_file for info in chunk.values()],
                     "file_sha256": [info.sha256 for info in chunk.values()],
-                    "default_received_at": [received_at or info.modified_at for info in chunk.values()],
+                    "default_received_at": [received_at or info.modified_at or started for info in chunk.values()],
                 }
             )
             con.register("meta_frame", meta)
@@ -209,5 +221,7 @@ def load(
                     progress(info.bytes)
     finally:
         con.close()
+        if files is not None:
+            files.close()
     summary.seconds = time.perf_counter() - clock
     return summary

@@ -29,7 +29,8 @@ create table if not exists raw.loads (
     started_at    timestamp not null,
     finished_at   timestamp,
     status        varchar not null,
-    error         varchar
+    error         varchar,
+    modified_at   timestamp
 );
 
 create table if not exists raw.events (
@@ -89,6 +90,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     choice) and faster to write. A file made in an older storage format keeps DuckDB's default.
     """
     con.execute(DDL.replace("{zstd}", " using compression zstd" if _has_zstd(con) else ""))
+    # raw.loads.modified_at (the file's mtime, for skipping known files unread) came later: add it to older files
+    con.execute("alter table raw.loads add column if not exists modified_at timestamp")
     if con.execute(OUTDATED_CHECK).fetchone()[0]:
         raise OutdatedWarehouse(
             "raw.events was created by an older loader (properties/context were computed columns, now they are "

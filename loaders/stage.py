@@ -55,7 +55,7 @@ def reset(con: duckdb.DuckDBPyConnection) -> None:
 
 def read_fast(con: duckdb.DuckDBPyConnection, files: dict[int, InputFile]) -> None:
     """Read and classify all files of a chunk in one parallel scan; raises if a file is unreadable."""
-    paths = [str(info.path) for info in files.values()]
+    paths = [info.scan_path for info in files.values()]  # an alias when the name is not plain text
     con.execute(classify_sql(FAST_SOURCE), {"paths": paths, "idx": list(files)})
     # The scan's rows are in file order: number them across the chunk, then remember where each file starts.
     con.execute("update classified set line_number = rowid + 1")
