@@ -16,6 +16,9 @@ class Progress:
         self.started = time.perf_counter()
         self._last_draw = 0.0
 
+    def set_total(self, total: int) -> None:
+        self.total = max(total, 1)
+
     def __call__(self, amount: int) -> None:
         self.done += amount
         now = time.perf_counter()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from datetime import datetime
 from pathlib import Path
 
 from common import settings
 from common.progress import Progress
-from loaders.find import InputError, expand
+from loaders.find import InputError, text_of
 
 EXIT_OK, EXIT_FILES_FAILED, EXIT_USAGE, EXIT_IN_USE = 0, 1, 2, 3
 
@@ -22,6 +23,21 @@ def _timestamp(value: str) -> datetime:
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(tz=None).utcfromtimestamp(parsed.timestamp())
     return parsed
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}")
+    return seconds
+
+
+def _shown(path: Path) -> str:
+    """A path for one line of output: escaped bytes that are not UTF-8 and control characters."""
+    return re.sub(r"[\x00-\x1f\x7f]", lambda found: f"\\x{ord(found.group()):02x}", text_of(path))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,8 +54,10 @@ def _parser() -> argparse.ArgumentParser:
             "Load files, folders (recursive) and globs of plain or gzipped NDJSON (.json, .jsonl, .ndjson, "
             "Segment's .gz), JSON arrays and Segment batch bodies into the warehouse "
             f"($TELEMETRY_DB, default {settings.DEFAULT_DB}). Each file is loaded in one transaction; "
-            "files already loaded (same SHA-256) are skipped; unreadable lines go to raw.rejected_events. "
-            "Exit status: 0 ok, 1 a file failed, 2 bad arguments, 3 warehouse in use."
+            "files already loaded are skipped (known by path, size and mtime without being read, else by SHA-256), "
+            "and so is a second file with the same bytes in one run; unreadable lines go to raw.rejected_events. "
+            "Exit status: 0 ok, 1 a file failed, 2 bad arguments or an unusable warehouse file, "
+            "3 warehouse in use (after --wait)."
         ),
     )
     load.add_argument("paths", nargs="+", metavar="PATH", help="file, folder or glob")
@@ -51,6 +69,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     load.add_argument("--force", action="store_true", help="re-read files already loaded (adds nothing new)")
     load.add_argument("--db", type=Path, help="warehouse file (overrides $TELEMETRY_DB)")
+    load.add_argument(
+        "--wait",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="if another process holds the warehouse, wait up to SECONDS for it (default 0: exit 3 at once)",
+    )
+    load.add_argument(
+        "--verify",
+        action="store_true",
+        help="re-hash every file, also those known by path, size and mtime (finds content changed in place)",
+    )
 
     return parser
 
@@ -58,39 +88,51 @@ def _parser() -> argparse.ArgumentParser:
 def _run_load(args: argparse.Namespace) -> int:
     from loaders.load import load
     from loaders.schema import OutdatedWarehouse
-    from loaders.warehouse import WarehouseInUse
+    from loaders.warehouse import WarehouseInUse, WarehouseUnusable
 
     db_path = args.db.resolve() if args.db else settings.warehouse_path()
+    bar = Progress(0, "loading")
+
+    def say(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
     try:
-        files = expand(args.paths)  # walked once: the progress total and the load use the same list
+        summary = load(args.paths, db_path, received_at=args.received_at, force=args.force, progress=bar,
+                       verify=args.verify, wait=args.wait, on_wait=say)  # fmt: skip
     except InputError as error:
-        print(f"error: {error}", file=sys.stderr)
+        say(f"error: {error}")
         return EXIT_USAGE
-    bar = Progress(sum(path.stat().st_size for path in files if path.is_file()), "loading")
-    try:
-        summary = load([str(path) for path in files], db_path, received_at=args.received_at, force=args.force,
-                       progress=bar)  # fmt: skip
     except WarehouseInUse as error:
         bar.close()
-        print(f"error: {error}", file=sys.stderr)
+        say(f"error: {error}")
         return EXIT_IN_USE
-    except OutdatedWarehouse as error:
+    except (OutdatedWarehouse, WarehouseUnusable) as error:
         bar.close()
-        print(f"error: warehouse {db_path}: {error}", file=sys.stderr)
+        say(f"error: {error}" if isinstance(error, WarehouseUnusable) else f"error: warehouse {db_path}: {error}")
         return EXIT_USAGE
     bar.close()
+    for path in summary.changed:
+        say(f"changed: {_shown(path)}: its content differs from when it was loaded (same size and mtime); loaded again")
     failed = summary.with_status("failed")
     for result in failed:
-        print(f"failed: {result.path}: {result.error}", file=sys.stderr)
+        say(f"failed: {_shown(result.path)}: {result.error}")
     loaded = summary.with_status("loaded")
     skipped = summary.with_status("skipped")
+    copies = [result for result in skipped if not (result.note or "").startswith("already loaded")]
+    for result in copies:
+        say(f"skipped: {_shown(result.path)}: {result.note}")
+    why = "already loaded"
+    if copies:
+        why = f"{len(copies)} same content as another file of this run"
+        if len(skipped) > len(copies):
+            why = f"{len(skipped) - len(copies)} already loaded, {why}"
     line = (
-        f"{len(loaded)} files loaded, {len(skipped)} skipped (already loaded), {len(failed)} failed; "
+        f"{len(loaded)} files loaded, {len(skipped)} skipped ({why}), {len(failed)} failed; "
         f"{summary.total('accepted'):,} accepted, {summary.total('duplicates'):,} duplicates, "
         f"{summary.total('rejected'):,} rejected in {summary.seconds:.1f}s -> {db_path}"
     )
     if failed:
-        line += f" [FAILED: {', '.join(result.path.name for result in failed)}]"
+        line += f" [FAILED: {', '.join(_shown(Path(result.path.name)) for result in failed)}]"
     print(line)
     return EXIT_FILES_FAILED if failed else EXIT_OK
 

@@ -1,52 +1,188 @@
-"""Finding input files and facts about them (hash, size, uncompressed size)."""
+"""The find-files stage: which input files a run reads, which it skips and which fail, and facts about them.
+
+:func:`find` turns the command line's paths into candidate files without reading them; :func:`plan` decides,
+against ``raw.loads``, what to load, what to skip (already loaded, or the same bytes as another file of this
+run) and what failed (a symlink loop, a broken link, no permission). Nothing here raises on a file's name or
+contents: the worst a file can do is fail on its own. README "Loading" states the rules.
+"""
 
 from __future__ import annotations
 
+import errno
 import glob
 import hashlib
 import os
+import re
+import shutil
+import stat
 import struct
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import tempfile
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from pathlib import Path
+
+import duckdb
 
 #: What a folder contributes: NDJSON/JSON captures, each optionally gzipped, and Segment's bare ``*.gz`` files.
 SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz", ".gz")
 
+#: Characters DuckDB's file reader takes as a glob (``*.json`` would read every file of the folder), plus
+#: backslashes and control characters: a file whose name has any is read through an alias (:class:`Plan`).
+NOT_PLAIN = re.compile(r"[*?\[\]{}\\\x00-\x1f\x7f]")
+EPOCH = datetime(1970, 1, 1)
+
+
+class InputError(Exception):
+    """A path named on the command line matched nothing (a usage error, exit 2)."""
+
+
+def text_of(path: Path | str) -> str:
+    """A path as storable text (``source_file``): its bytes as UTF-8, a byte that is not UTF-8 as ``\\xNN``.
+
+    Python keeps such bytes as lone surrogates (``os.fsdecode``), which DuckDB cannot store; the escaped text
+    can. Two paths that differ only by a literal ``\\xNN`` in one and that byte in the other map to the same
+    text (no real archive has both).
+    """
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A file a path named or matched: absolute, resolved when it resolves; ``error`` if it cannot be read."""
+
+    path: Path
+    error: str | None = None
+
 
 @dataclass(frozen=True)
 class InputFile:
-    path: Path
+    path: Path  # the real file (what Python reads)
     bytes: int
     sha256: str
-    modified_at: datetime
+    modified_at: datetime | None  # mtime, naive UTC to the microsecond; None if not representable
     uncompressed_bytes: int | None  # gzip ISIZE (mod 2**32) or the plain size; None if unknown
+    scan_path: str = ""  # what DuckDB's reader opens: the path itself, or an alias when its name is not plain
 
     @property
     def is_gzip(self) -> bool:
         return self.path.suffix == ".gz"
 
+    @property
+    def source_file(self) -> str:
+        return text_of(self.path)
 
-class InputError(Exception):
-    """A path named on the command line matched nothing."""
+
+@dataclass(frozen=True)
+class Skipped:
+    path: Path
+    bytes: int
+    reason: str  # "already loaded" | "already loaded (same content as X)" | "same content as X"
+
+
+@dataclass(frozen=True)
+class Failed:
+    path: Path
+    error: str
+    bytes: int | None = None
+    sha256: str | None = None
+
+
+@dataclass
+class Plan:
+    """What a run does with each candidate; :meth:`close` removes the aliases made for DuckDB's reader."""
+
+    load: list[InputFile] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    failed: list[Failed] = field(default_factory=list)
+    changed: list[Path] = field(default_factory=list)  # --verify: same path, size and mtime, other content
+    alias_dir: Path | None = None
+
+    def alias(self, path: Path) -> str:
+        """A plain name DuckDB can open for ``path`` (a symlink in a private folder, same compression suffix)."""
+        if self.alias_dir is None:
+            self.alias_dir = Path(tempfile.mkdtemp(prefix="loaders-alias-"))
+        link = self.alias_dir / f"{len(os.listdir(self.alias_dir))}{'.json.gz' if path.suffix == '.gz' else '.json'}"
+        os.symlink(path, link)
+        return str(link)
+
+    def close(self) -> None:
+        if self.alias_dir is not None:
+            shutil.rmtree(self.alias_dir, ignore_errors=True)
+            self.alias_dir = None
+
+
+def _why(error: OSError, path: Path) -> str:
+    """A plain, one-line reason a file cannot be read."""
+    if error.errno == errno.ELOOP:
+        return "symlink loop (too many levels of symbolic links)"
+    if error.errno == errno.ENOENT and os.path.islink(path):
+        return f"broken symlink (to {text_of(os.readlink(path))}: no such file)"
+    return f"{type(error).__name__}: {error.strerror or error}"
+
+
+def _candidate(path: Path) -> Candidate:
+    absolute = Path(os.path.abspath(path))
+    try:
+        mode = os.stat(absolute).st_mode
+    except OSError as error:
+        return Candidate(absolute, _why(error, absolute))
+    if not stat.S_ISREG(mode):
+        return Candidate(absolute, "not a regular file")  # a FIFO would block the reader
+    return Candidate(Path(os.path.realpath(absolute)))
+
+
+def _walk(folder: Path, found: dict[Path, Candidate]) -> None:
+    """Files under ``folder`` with a known suffix. Symlinked files are followed, symlinked folders are not
+    (as ``find`` does), so a link back to a parent cannot loop."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: os.fsencode(entry.name))
+    except OSError as error:
+        found.setdefault(folder, Candidate(folder, f"cannot list the folder: {_why(error, folder)}"))
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.is_dir(follow_symlinks=False):
+            _walk(path, found)
+        elif entry.name.endswith(SUFFIXES):
+            if entry.is_symlink() and os.path.isdir(path):
+                continue
+            candidate = _candidate(path)
+            found.setdefault(candidate.path, candidate)
+
+
+def find(paths: list[str]) -> list[Candidate]:
+    """Files named, found under folders (recursively) or matched by globs; sorted by path bytes, each once.
+
+    A path that exists is taken literally even if it looks like a glob (``a[1].json``). Raises
+    :class:`InputError` for a path or glob that matches nothing and is not a plain file name.
+    """
+    found: dict[Path, Candidate] = {}
+    for raw in paths:
+        if os.path.lexists(raw) or not glob.has_magic(raw):
+            matches = [raw]
+        else:
+            matches = sorted(glob.glob(raw, recursive=True))
+            if not matches:
+                raise InputError(f"{text_of(raw)}: no such file, folder or glob match")
+        for match in matches:
+            if os.path.isdir(match):
+                _walk(Path(os.path.realpath(match)), found)
+            else:
+                candidate = _candidate(Path(match))  # a missing file fails later, recorded in raw.loads
+                found.setdefault(candidate.path, candidate)
+    return sorted(found.values(), key=lambda candidate: os.fsencode(candidate.path))
 
 
 def expand(paths: list[str]) -> list[Path]:
-    """Files named, found under folders (recursively) or matched by globs; sorted, each once."""
-    found: dict[Path, None] = {}
-    for raw in paths:
-        matches = glob.glob(raw, recursive=True) if glob.has_magic(raw) else [raw]
-        if not matches:
-            raise InputError(f"{raw}: no such file, folder or glob match")
-        for match in matches:
-            path = Path(match)
-            if path.is_dir():
-                for child in sorted(path.rglob("*")):
-                    if child.is_file() and child.name.endswith(SUFFIXES):
-                        found[child.resolve()] = None
-            else:
-                found[path.resolve()] = None  # a missing file fails later, recorded in raw.loads
-    return sorted(found)
+    """The candidate files' paths (for callers that only need the list, e.g. bench/)."""
+    return [candidate.path for candidate in find(paths)]
+
+
+def _mtime(st: os.stat_result) -> datetime | None:
+    try:
+        return EPOCH + timedelta(microseconds=st.st_mtime_ns // 1000)
+    except OverflowError:
+        return None
 
 
 def describe(path: Path) -> InputFile:
@@ -55,6 +191,7 @@ def describe(path: Path) -> InputFile:
     size = 0
     tail = b""
     with path.open("rb") as handle:
+        st = os.fstat(handle.fileno())
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
             size += len(chunk)
@@ -62,11 +199,56 @@ def describe(path: Path) -> InputFile:
     # gzip's trailer holds the uncompressed size modulo 2**32 (ISIZE)
     gzip_size = struct.unpack("<I", tail)[0] if len(tail) == 4 else None
     uncompressed = gzip_size if path.suffix == ".gz" else size
-    stat = os.stat(path)
-    return InputFile(
-        path=path,
-        bytes=size,
-        sha256=digest.hexdigest(),
-        modified_at=datetime.fromtimestamp(stat.st_mtime, tz=UTC).replace(tzinfo=None),
-        uncompressed_bytes=uncompressed,
-    )
+    return InputFile(path, size, digest.hexdigest(), _mtime(st), uncompressed, str(path))
+
+
+KNOWN = """
+select source_file, bytes, modified_at, file_sha256 from raw.loads
+where status = 'loaded' and modified_at is not null
+"""
+LOADED = "select file_sha256, min(source_file) from raw.loads where status = 'loaded' group by 1"
+
+
+def plan(
+    con: duckdb.DuckDBPyConnection, candidates: list[Candidate], *, force: bool = False, verify: bool = False
+) -> Plan:
+    """Decide what to do with each candidate, in order; the first of two byte-identical files is the one read.
+
+    A file known by (path, size, mtime) from an earlier load is skipped without being read, unless
+    ``verify`` (re-hash everything) or ``force`` (re-read everything). Other files are hashed: content
+    already loaded under any path is skipped; ``force`` reads it again, but never two copies in one run.
+    """
+    known = {(path, size, mtime): sha for path, size, mtime, sha in con.execute(KNOWN).fetchall()}
+    loaded: dict[str, str] = dict(con.execute(LOADED).fetchall())
+    result = Plan()
+    first: dict[str, str] = {}  # sha256 -> the file of this run that has it
+    for candidate in candidates:
+        path, text = candidate.path, text_of(candidate.path)
+        if candidate.error:
+            result.failed.append(Failed(path, candidate.error))
+            continue
+        try:
+            st = os.stat(path)
+            key = (text, st.st_size, _mtime(st))
+            if key in known and not (force or verify):
+                first.setdefault(known[key], text)
+                result.skipped.append(Skipped(path, st.st_size, "already loaded"))
+                continue
+            info = describe(path)
+        except OSError as error:
+            result.failed.append(Failed(path, _why(error, path)))
+            continue
+        earlier = loaded.get(info.sha256)
+        if earlier is not None and not force:
+            note = "already loaded" if earlier == text else f"already loaded (same content as {earlier})"
+            result.skipped.append(Skipped(path, info.bytes, note))
+        elif info.sha256 in first:
+            result.skipped.append(Skipped(path, info.bytes, f"same content as {first[info.sha256]}"))
+        else:
+            if verify and known.get((text, info.bytes, info.modified_at), info.sha256) != info.sha256:
+                result.changed.append(path)
+            if NOT_PLAIN.search(text):  # also every name that is not UTF-8: its text has \xNN escapes
+                info = replace(info, scan_path=result.alias(path))
+            result.load.append(info)
+        first.setdefault(info.sha256, text)
+    return result

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from loaders.classify import EARLIEST_EVENT_AT
-from loaders.find import InputFile
+from loaders.find import InputFile, text_of
 from loaders.schema import ENVELOPE, quote
 
 
@@ -26,6 +26,7 @@ class FileResult:
     rejected: int = 0
     error: str | None = None
     load_id: int | None = None
+    note: str | None = None  # why a file was skipped
 
 
 def _believed(column: str) -> str:
@@ -71,15 +72,19 @@ left join (
 ) as rejects using (load_id)
 """
 
-LOADS_COLUMNS = 14
+LOADS_COLUMNS = (
+    "load_id, run_id, source_file, file_sha256, bytes, lines, records, accepted, duplicates, rejected, started_at, "
+    "finished_at, status, error, modified_at"
+)
 
 
 def record_failure(con: duckdb.DuckDBPyConnection, run_id: str, result: FileResult, sha: str | None) -> None:
     now = datetime.utcnow()
     result.load_id = con.execute("select nextval('raw.load_id_seq')").fetchone()[0]
     con.execute(
-        "insert into raw.loads values ($1, $2, $3, $4, $5, null, null, 0, 0, 0, $6, $6, 'failed', $7)",
-        [result.load_id, run_id, str(result.path), sha, result.bytes or None, now, result.error],
+        f"insert into raw.loads ({LOADS_COLUMNS}) values ($1, $2, $3, $4, $5, null, null, 0, 0, 0, $6, $6, 'failed', "
+        "$7, null)",
+        [result.load_id, run_id, text_of(result.path), sha, result.bytes or None, now, result.error],
     )
 
 
@@ -111,10 +116,10 @@ def land_chunk(
             result.lines, result.records = counts.get(idx, (0, 0))
             result.duplicates = result.records - accepted - rejected
             rows.append((
-                load_id, run_id, str(info.path), info.sha256, info.bytes, result.lines, result.records, accepted,
-                result.duplicates, rejected, started, finished, "loaded", None,
+                load_id, run_id, info.source_file, info.sha256, info.bytes, result.lines, result.records, accepted,
+                result.duplicates, rejected, started, finished, "loaded", None, info.modified_at,
             ))  # fmt: skip
-        con.executemany("insert into raw.loads values (" + ", ".join(["?"] * LOADS_COLUMNS) + ")", rows)
+        con.executemany(f"insert into raw.loads ({LOADS_COLUMNS}) values ({', '.join(['?'] * 15)})", rows)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -14,10 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
+
 from common import settings
+from common.progress import Progress
 from loaders import temp_tables
 from loaders.dedup import find_losers
-from loaders.find import InputFile, describe, expand
+from loaders.find import InputFile, Plan, find, plan
 from loaders.land import FileResult, land_chunk, record_failure
 from loaders.read import read_chunk
 from loaders.warehouse import connect
@@ -30,6 +33,7 @@ class RunSummary:
     run_id: str
     results: list[FileResult] = field(default_factory=list)
     seconds: float = 0.0
+    changed: list[Path] = field(default_factory=list)  # --verify: content changed under a known path, size, mtime
 
     def total(self, name: str) -> int:
         return sum(getattr(result, name) for result in self.results)
@@ -55,56 +59,74 @@ def _chunks(files: list[tuple[int, InputFile]]) -> list[dict[int, InputFile]]:
     return chunks
 
 
+def _record_planned(con: duckdb.DuckDBPyConnection, files: Plan, summary: RunSummary) -> None:
+    """What the find stage decided without reading: failed files are recorded, skipped ones reported."""
+    summary.changed = files.changed
+    for failure in files.failed:
+        result = FileResult(failure.path, "failed", bytes=failure.bytes or 0, error=failure.error)
+        record_failure(con, summary.run_id, result, failure.sha256)
+        summary.results.append(result)
+    for skip in files.skipped:
+        summary.results.append(FileResult(skip.path, "skipped", bytes=skip.bytes, note=skip.reason))
+
+
+def _load_chunk(
+    con: duckdb.DuckDBPyConnection, chunk: dict[int, InputFile], summary: RunSummary, received_at: datetime | None
+) -> None:
+    """read -> dedup -> land for one chunk; files that could not be read are recorded as failed."""
+    started = datetime.utcnow()
+    temp_tables.reset(con)
+    con.executemany(
+        "insert into chunk_meta values (?, ?, ?, ?)",
+        [
+            (idx, info.source_file, info.sha256, received_at or info.modified_at or started)
+            for idx, info in chunk.items()
+        ],
+    )
+    failed = read_chunk(con, chunk)
+    counts = find_losers(con)
+    readable = {idx: info for idx, info in chunk.items() if idx not in failed}
+    landed = land_chunk(con, summary.run_id, readable, counts, started)
+    for idx, info in chunk.items():
+        if idx in failed:
+            result = FileResult(info.path, "failed", bytes=info.bytes, error=failed[idx])
+            record_failure(con, summary.run_id, result, info.sha256)
+        else:
+            result = landed[idx]
+        summary.results.append(result)
+
+
 def load(
     paths: list[str],
     db_path: Path,
     received_at: datetime | None = None,
     force: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
+    verify: bool = False,
+    wait: float = 0.0,
+    on_wait: Callable[[str], None] | None = None,
 ) -> RunSummary:
-    """Load every file under ``paths``; see README "Loading" for the rules."""
+    """Load every file under ``paths``; see README "Loading" for the rules.
+
+    Raises :class:`loaders.find.InputError` (before opening the warehouse) for a path that matches nothing.
+    """
     clock = time.perf_counter()
     summary = RunSummary(run_id=uuid.uuid4().hex)
-    candidates = expand(paths)
-    con = connect(db_path)
+    candidates = find(paths)
+    con = connect(db_path, wait=wait, on_wait=on_wait)
+    files = None
     try:
-        loaded = {sha for (sha,) in con.execute("select file_sha256 from raw.loads where status = 'loaded'").fetchall()}
-        todo: list[tuple[int, InputFile]] = []
-        for idx, path in enumerate(candidates):
-            try:
-                info = describe(path)
-            except OSError as error:
-                result = FileResult(path, "failed", error=f"{type(error).__name__}: {error.strerror or error}")
-                record_failure(con, summary.run_id, result, None)
-                summary.results.append(result)
-                continue
-            if info.sha256 in loaded and not force:
-                summary.results.append(FileResult(path, "skipped", bytes=info.bytes))
-                if progress:
-                    progress(info.bytes)
-                continue
-            todo.append((idx, info))
-        for chunk in _chunks(todo):
-            started = datetime.utcnow()
-            temp_tables.reset(con)
-            con.executemany(
-                "insert into chunk_meta values (?, ?, ?, ?)",
-                [(idx, str(info.path), info.sha256, received_at or info.modified_at) for idx, info in chunk.items()],
-            )
-            failed = read_chunk(con, chunk)
-            counts = find_losers(con)
-            readable = {idx: info for idx, info in chunk.items() if idx not in failed}
-            landed = land_chunk(con, summary.run_id, readable, counts, started)
-            for idx, info in chunk.items():
-                if idx in failed:
-                    result = FileResult(info.path, "failed", bytes=info.bytes, error=failed[idx])
-                    record_failure(con, summary.run_id, result, info.sha256)
-                else:
-                    result = landed[idx]
-                summary.results.append(result)
-                if progress:
-                    progress(info.bytes)
+        files = plan(con, candidates, force=force, verify=verify)
+        _record_planned(con, files, summary)
+        if progress:
+            progress.set_total(sum(info.bytes for info in files.load))
+        for chunk in _chunks(list(enumerate(files.load))):
+            _load_chunk(con, chunk, summary, received_at)
+            if progress:
+                progress(sum(info.bytes for info in chunk.values()))
     finally:
         con.close()
+        if files is not None:
+            files.close()
     summary.seconds = time.perf_counter() - clock
     return summary

@@ -38,7 +38,8 @@ ONE_DOCUMENT = """(left(raw_line, 1) = '[' or contains(raw_line, '"batch"')
 
 def scan(con: duckdb.DuckDBPyConnection, files: dict[int, InputFile]) -> None:
     """Read and classify all files of a chunk in one parallel scan; raises if a file is unreadable."""
-    con.execute(classify_sql(FAST_SOURCE), {"paths": [str(info.path) for info in files.values()], "idx": list(files)})
+    paths = [info.scan_path for info in files.values()]  # an alias when the name is not plain text (loaders.find)
+    con.execute(classify_sql(FAST_SOURCE), {"paths": paths, "idx": list(files)})
     # The scan's rows are in file order: number them across the chunk, then remember where each file starts.
     con.execute("update classified set line_number = rowid + 1")
     con.execute(

@@ -91,7 +91,8 @@ create table if not exists raw.loads (
     started_at    timestamp not null,
     finished_at   timestamp,
     status        varchar not null,
-    error         varchar
+    error         varchar,
+    modified_at   timestamp
 );
 
 create table if not exists raw.events (
@@ -186,4 +187,6 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             "load into a new warehouse file (set TELEMETRY_DB, or `make clean` for the demo one)"
         )
     con.execute(raw_ddl(con))
+    # raw.loads.modified_at (the file's mtime, for skipping known files unread) came later: add it to older files
+    con.execute("alter table raw.loads add column if not exists modified_at timestamp")
     con.execute(messages_view())
