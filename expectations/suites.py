@@ -130,7 +130,7 @@ def event_suite(event: str, specs: tuple[PropertySpec, ...]) -> Suite:
             "event": event,
             "relation": f"{GX_SCHEMA}.{slug}",
             "projection": projection,
-            "generated_by": "python -m expectations generate (from seeds/telemetry_event_properties.csv)",
+            "generated_by": "python -m common generate (from seeds/telemetry_event_properties.csv)",
         },
         "expectations": expectations,
     }
@@ -211,7 +211,7 @@ def envelope_suite() -> Suite:
             "event": None,
             "relation": f"{GX_SCHEMA}.{ENVELOPE}",
             "projection": {column: f"envelope:{column}" for column in columns},
-            "generated_by": "python -m expectations generate",
+            "generated_by": "python -m common generate",
         },
         "expectations": expectations,
     }
