@@ -20,10 +20,10 @@ SAMPLE_DAYS ?= 28
 SAMPLE_SEED ?= 42
 SAMPLE_BAD_FRACTION ?= 0.01
 
-.PHONY: help venv demo sample load build gx report chromium docs test lint pytest quality-report bench bench-gx clean
+.PHONY: help venv demo sample load build gx report chromium docs test lint pytest quality-report bench bench-gx bench-pipeline clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -96,6 +96,9 @@ bench: venv ## Loader benchmark (1M events, clean and 1% bad)
 
 bench-gx: venv ## GX validation benchmark (10M synthetic landed events)
 	$(PY) bench/gx.py
+
+bench-pipeline: venv ## Whole-pipeline benchmark: load, dbt build, GX, then a nightly day (10M events, 60 days)
+	$(PY) bench/pipeline.py
 
 clean: ## Remove generated files (keeps .venv and the warehouse)
 	rm -rf target logs $(SAMPLE_DIR) reports bench/out $(QUALITY_WORK)

@@ -30,5 +30,11 @@ ENGINE_TYPES: dict[str, tuple[str, ...]] = {
     "array<object>": ("ARRAY",),
     "object": ("OBJECT",),
 }
+#: For the array types, the DuckDB ``json_type()`` results every element must have (staging checks
+#: the elements; an empty array has none and is fine).
+ELEMENT_ENGINE_TYPES: dict[str, tuple[str, ...]] = {
+    "array<string>": ("VARCHAR",),
+    "array<object>": ("OBJECT",),
+}
 JSON_NULL = "NULL"
 NUMERIC_ENGINE_TYPES: tuple[str, ...] = ("BIGINT", "UBIGINT", "DOUBLE")

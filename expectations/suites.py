@@ -1,4 +1,4 @@
-"""Generate the expectation suites from the spec seed, write them as JSON, and detect drift.
+"""Build the expectation suites from the spec seed (`python -m common generate` writes them as JSON).
 
 One suite per event type (``<event_slug>``) plus ``envelope``. Each suite is a plain GX suite
 dict (``name``, ``meta``, ``expectations: [{type, kwargs, meta, notes}]``) with no ids, so the files
@@ -130,7 +130,7 @@ def event_suite(event: str, specs: tuple[PropertySpec, ...]) -> Suite:
             "event": event,
             "relation": f"{GX_SCHEMA}.{slug}",
             "projection": projection,
-            "generated_by": "python -m expectations generate (from seeds/telemetry_event_properties.csv)",
+            "generated_by": "python -m common generate (from seeds/telemetry_event_properties.csv)",
         },
         "expectations": expectations,
     }
@@ -211,7 +211,7 @@ def envelope_suite() -> Suite:
             "event": None,
             "relation": f"{GX_SCHEMA}.{ENVELOPE}",
             "projection": {column: f"envelope:{column}" for column in columns},
-            "generated_by": "python -m expectations generate",
+            "generated_by": "python -m common generate",
         },
         "expectations": expectations,
     }
@@ -228,32 +228,6 @@ def build_suites(spec_path: Path = SPEC_PATH) -> dict[str, Suite]:
 
 def render(suite: Suite) -> str:
     return json.dumps(suite, indent=2, ensure_ascii=False) + "\n"
-
-
-def write_suites(suites: dict[str, Suite], directory: Path = SUITES_DIR) -> list[Path]:
-    """Write every suite and delete suite files that no longer have a suite. Returns written paths."""
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, suite in suites.items():
-        path = directory / f"{name}.json"
-        path.write_text(render(suite), encoding="utf-8")
-        written.append(path)
-    for stale in sorted(set(directory.glob("*.json")) - set(written)):
-        stale.unlink()
-    return written
-
-
-def drift(suites: dict[str, Suite], directory: Path = SUITES_DIR) -> list[str]:
-    """Names of suite files that are missing, stale or differ from what the seed generates."""
-    found = {path.stem: path for path in directory.glob("*.json")}
-    problems = [f"{name}.json missing" for name in suites if name not in found]
-    problems += [f"{name}.json has no event in the seed" for name in sorted(found.keys() - suites.keys())]
-    problems += [
-        f"{name}.json differs from the seed"
-        for name, suite in suites.items()
-        if name in found and found[name].read_text(encoding="utf-8") != render(suite)
-    ]
-    return problems
 
 
 def load_suites(directory: Path = SUITES_DIR) -> list[Suite]:

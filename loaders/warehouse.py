@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from common.settings import STORAGE_VERSION, duckdb_config
+from common.settings import LOADER_MEMORY_LIMIT, STORAGE_VERSION, duckdb_settings
 from loaders.migrate import migrate, needs_migration
 from loaders.schema import OutdatedWarehouse, create_events_ddl, ensure_schema
 
@@ -35,7 +35,7 @@ class WarehouseUnusable(Exception):
 
 
 def _open(db_path: Path) -> duckdb.DuckDBPyConnection:
-    config = {"storage_compatibility_version": STORAGE_VERSION, **duckdb_config(db_path)}
+    config = {"storage_compatibility_version": STORAGE_VERSION, **duckdb_settings(db_path, LOADER_MEMORY_LIMIT)}
     return duckdb.connect(str(db_path), config=config)
 
 

@@ -1,53 +1,199 @@
 {#
-    JSON helpers. Every DuckDB-only JSON function used by the models lives here, so moving the
-    models to another engine means rewriting these macros, not the models.
+    JSON access. Every engine-specific JSON function the models use is here, behind
+    adapter.dispatch: a port to another engine adds `<adapter>__<macro>` implementations and
+    leaves the models alone. What is typed as what comes from the generated staging models
+    (`python -m common generate`, from common/json_types.py), never from a map kept here.
 
-    Paths are JSON paths given as jinja strings ("$.os.name"); `json_key_path` builds a quoted
-    top-level path for a property name.
+    The staging models parse each JSON document once (json_object_fields) and then work on
+    the small per-key values it returns. At lint time sqlfluff renders the duckdb__ versions
+    (sqlfluff_libs/adapter.py).
 #}
 
-{% macro json_key_path(key) -%}
-    $."{{ key }}"
+{#- One struct field per key, each the key's JSON value (SQL NULL when the key is absent or its
+    value is JSON null), from a single parse of `json_expr`. A key may be `outer.inner` (one level
+    of nesting): the struct then has a field `outer` holding a struct with a field `inner`. A value
+    that is not an object gives NULL fields. -#}
+{% macro json_object_fields(json_expr, keys) -%}
+    {{ adapter.dispatch('json_object_fields', 'rasa_telemetry')(json_expr, keys) }}
 {%- endmacro %}
 
-{% macro json_path_literal(path) -%}
-    '{{ path | replace("'", "''") }}'
+{% macro duckdb__json_object_fields(json_expr, keys) -%}
+    {%- set nested = {} -%}
+    {%- set order = [] -%}
+    {%- for key in keys -%}
+        {%- set parts = key.split('.') -%}
+        {%- if parts | length > 2 -%}
+            {{ exceptions.raise_compiler_error("json_object_fields: one level of nesting at most: '" ~ key ~ "'") }}
+        {%- endif -%}
+        {%- if parts[0] not in nested -%}
+            {%- do nested.update({parts[0]: []}) -%}
+            {%- do order.append(parts[0]) -%}
+        {%- endif -%}
+        {%- if parts | length == 2 -%}
+            {%- do nested[parts[0]].append(parts[1]) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set fields = [] -%}
+    {%- for outer in order -%}
+        {%- if nested[outer] -%}
+            {%- set inner = [] -%}
+            {%- for key in nested[outer] -%}
+                {%- do inner.append(key | tojson ~ ': "JSON"') -%}
+            {%- endfor -%}
+            {%- do fields.append(outer | tojson ~ ': {' ~ inner | join(', ') ~ '}') -%}
+        {%- else -%}
+            {%- do fields.append(outer | tojson ~ ': "JSON"') -%}
+        {%- endif -%}
+    {%- endfor -%}
+    from_json({{ json_expr }}, '{{ "{" ~ fields | join(", ") ~ "}" }}')
 {%- endmacro %}
 
-{# The engine's type name of the value at `path` (DuckDB: BIGINT, UBIGINT, DOUBLE, BOOLEAN,
-   VARCHAR, NULL, ARRAY, OBJECT); SQL NULL when the path is absent. #}
-{% macro json_engine_type(json_expr, path='$') -%}
-    json_type({{ json_expr }}, {{ json_path_literal(path) }})
-{%- endmacro %}
-
-{% macro json_text(json_expr, path) -%}
-    json_extract_string({{ json_expr }}, {{ json_path_literal(path) }})
-{%- endmacro %}
-
-{% macro json_value(json_expr, path) -%}
-    json_extract({{ json_expr }}, {{ json_path_literal(path) }})
-{%- endmacro %}
-
-{# Top-level keys of a JSON object, as a list. #}
+{#- The top-level keys of a JSON object, in order, as a list (empty for anything but an object). -#}
 {% macro json_object_keys(json_expr) -%}
+    {{ adapter.dispatch('json_object_keys', 'rasa_telemetry')(json_expr) }}
+{%- endmacro %}
+
+{% macro duckdb__json_object_keys(json_expr) -%}
     json_keys({{ json_expr }})
 {%- endmacro %}
 
-{# Table function: one row per top-level entry of a JSON object, with columns key, value (JSON)
-   and type (the engine type name of value, as json_engine_type gives it). #}
-{% macro json_entries(json_expr) -%}
-    json_each({{ json_expr }})
+{#- True when the JSON document is an object, false otherwise (also for SQL NULL). Read from the
+    first non-blank character, which for valid JSON decides it, so the document is not parsed again. -#}
+{% macro json_is_object(json_expr) -%}
+    {{ adapter.dispatch('json_is_object', 'rasa_telemetry')(json_expr) }}
 {%- endmacro %}
 
-{#
-    The JSON type of the value at `path`, in the spec's vocabulary: integer, number, boolean,
-    string, null, object, or array<T> where T is the one element type of the array (string,
-    object, integer, number, boolean, array, null), `mixed` for several, `empty` for [].
-    SQL NULL when the path is absent.
-#}
-{% macro json_type_label(json_expr, path='$') -%}
-    {%- set elements = "list_distinct(json_type(" ~ json_expr ~ ", " ~ json_path_literal(path ~ "[*]") ~ "))" -%}
-    case {{ json_engine_type(json_expr, path) }}
+{% macro duckdb__json_is_object(json_expr) -%}
+    coalesce(left(ltrim(cast({{ json_expr }} as varchar), chr(32) || chr(9) || chr(10) || chr(13)), 1) = '{', false)
+{%- endmacro %}
+
+{#- The engine's type name of a JSON value (DuckDB: BIGINT, UBIGINT, DOUBLE, BOOLEAN, VARCHAR,
+    NULL, ARRAY, OBJECT), or of the value at `path` inside it; SQL NULL when absent. -#}
+{% macro json_engine_type(json_expr, path='$') -%}
+    {{ adapter.dispatch('json_engine_type', 'rasa_telemetry')(json_expr, path) }}
+{%- endmacro %}
+
+{% macro duckdb__json_engine_type(json_expr, path) -%}
+    json_type({{ json_expr }}, '{{ path | replace("'", "''") }}')
+{%- endmacro %}
+
+{#-
+    A JSON value typed per a spec `json_type` (integer, number, boolean, string, array<string>,
+    array<object>, object), or NULL when its engine type does not satisfy the type (for arrays:
+    when an element's does not): no "12" -> 12, no 12.5 -> 12, no "false" -> false, no 1 -> true.
+-#}
+{% macro json_typed_value(value, json_type) -%}
+    {{ adapter.dispatch('json_typed_value', 'rasa_telemetry')(value, json_type) }}
+{%- endmacro %}
+
+{#- Per spec json_type: the staging column type, the json_type() results a value must have, and for
+    arrays the json_type() results every element must have (an empty array has none and passes). The
+    column type decides the conversion: varchar unquotes a JSON string, varchar[] each element, json
+    keeps the value, anything else is a cast (NULL when the value does not fit, e.g. beyond bigint). -#}
+{% macro duckdb__json_typed_value(value, json_type) -%}
+    {#- BEGIN GENERATED json_types (python -m common generate, from common/json_types.py) #}
+    {%- set rules = {
+        'integer': ('bigint', ['BIGINT', 'UBIGINT'], none),
+        'number': ('double', ['BIGINT', 'UBIGINT', 'DOUBLE'], none),
+        'boolean': ('boolean', ['BOOLEAN'], none),
+        'string': ('varchar', ['VARCHAR'], none),
+        'array<string>': ('varchar[]', ['ARRAY'], ['VARCHAR']),
+        'array<object>': ('json', ['ARRAY'], ['OBJECT']),
+        'object': ('json', ['OBJECT'], none),
+    } -%}
+    {#- END GENERATED json_types #}
+    {%- if json_type not in rules -%}
+        {{ exceptions.raise_compiler_error("unknown spec json_type '" ~ json_type ~ "'") }}
+    {%- endif -%}
+    {%- set sql_type, engine_types, element_types = rules[json_type] -%}
+    {%- if sql_type == 'varchar' -%}
+        {%- set converted = "json_extract_string(" ~ value ~ ", '$')" -%}
+    {%- elif sql_type == 'varchar[]' -%}
+        {%- set converted = "json_extract_string(" ~ value ~ ", '$[*]')" -%}
+    {%- elif sql_type == 'json' -%}
+        {%- set converted = value -%}
+    {%- else -%}
+        {%- set converted = "try_cast(" ~ value ~ " as " ~ sql_type ~ ")" -%}
+    {%- endif -%}
+    case
+        when
+            json_type({{ value }}) in ('{{ engine_types | join("', '") }}')
+            {%- if element_types is not none %}
+            and list_has_all(['{{ element_types | join("', '") }}'], json_type({{ value }}, '$[*]'))
+            {%- endif %}
+            then {{ converted }}
+    end
+{%- endmacro %}
+
+{#- For an array of config objects (pipeline, policies), already typed as JSON: the `name` of
+    each object, in order; NULL for an element whose name is missing or not a string (a JSON value
+    as from_json writes it starts with '"' exactly when it is a string). -#}
+{% macro json_component_names(value) -%}
+    {{ adapter.dispatch('json_component_names', 'rasa_telemetry')(value) }}
+{%- endmacro %}
+
+{% macro duckdb__json_component_names(value) -%}
+    list_transform(
+        from_json({{ value }}, '[{"name": "JSON"}]'),
+        lambda component: case
+            when left(cast(component['name'] as varchar), 1) = '"'
+                then json_extract_string(component['name'], '$')
+        end
+    )
+{%- endmacro %}
+
+{#-
+    The type violations typing found in one row, as a list of structs (property, expected_type,
+    is_nullable, raw_value), NULL when there is none. `checks` has one entry per spec property:
+    (condition, property, expected_type, nullable, raw_value), the condition being true when the
+    property is a violation (see property_type_violations); `properties_expr` adds a '$' entry when
+    the event's properties are not a JSON object at all. Rows without a violation (almost all) only
+    evaluate the conditions; the list is built for the others.
+-#}
+{% macro json_type_violations(properties_expr, checks) -%}
+    {{ adapter.dispatch('json_type_violations', 'rasa_telemetry')(properties_expr, checks) }}
+{%- endmacro %}
+
+{% macro duckdb__json_type_violations(properties_expr, checks) -%}
+    {%- set root = "not " ~ json_is_object(properties_expr) -%}
+    {%- set conditions = [root] -%}
+    {%- set entries = [] -%}
+    {%- do entries.append("case when " ~ root ~ " then "
+        ~ duckdb__json_type_violation_struct("'$'", 'object', false, "cast(" ~ properties_expr ~ " as varchar)") ~ " end") -%}
+    {%- for condition, property, expected_type, nullable, raw_value in checks -%}
+        {%- do conditions.append("(" ~ condition ~ ")") -%}
+        {%- do entries.append("case when " ~ condition ~ " then "
+            ~ duckdb__json_type_violation_struct(
+                "'" ~ property | replace("'", "''") ~ "'", expected_type, nullable, raw_value
+            ) ~ " end") -%}
+    {%- endfor -%}
+    case
+        when {{ conditions | join("\n            or ") }}
+            then list_filter(
+                [
+                    {{ entries | join(",\n                    ") }}
+                ],
+                lambda violation: violation is not null
+            )
+    end
+{%- endmacro %}
+
+{% macro duckdb__json_type_violation_struct(property_literal, expected_type, nullable, raw_value) -%}
+    {'property': {{ property_literal }}, 'expected_type': '{{ expected_type }}', 'is_nullable': {{ 'true' if nullable else 'false' }}, 'raw_value': {{ raw_value }}}
+{%- endmacro %}
+
+{#-
+    The JSON type of a value in the spec's vocabulary: integer, number, boolean, string, null,
+    object, or array<T> where T is the one element type of the array (string, object, integer,
+    number, boolean, array, null), `mixed` for several, `empty` for []. SQL NULL for SQL NULL.
+-#}
+{% macro json_type_label(json_expr) -%}
+    {{ adapter.dispatch('json_type_label', 'rasa_telemetry')(json_expr) }}
+{%- endmacro %}
+
+{% macro duckdb__json_type_label(json_expr) -%}
+    {%- set elements = "list_distinct(json_type(" ~ json_expr ~ ", '$[*]'))" -%}
+    case json_type({{ json_expr }})
         when 'BIGINT' then 'integer'
         when 'UBIGINT' then 'integer'
         when 'DOUBLE' then 'number'
@@ -67,119 +213,66 @@
                 when list_has_all(['NULL'], {{ elements }}) then 'array<null>'
                 else 'array<mixed>'
             end
-        else lower({{ json_engine_type(json_expr, path) }})
+        else lower(json_type({{ json_expr }}))
     end
 {%- endmacro %}
 
-{#
-    The staging column type of a spec json_type (mirrors loaders/spec.py SQL_TYPES): with
-    `json_type` the type name itself (BIGINT), with `json_type_expr` a SQL case expression over a
-    column of json_type values. (Macros here return text, never objects: sqlfluff renders them too.)
-#}
-{% macro spec_sql_type(json_type=none, json_type_expr=none) -%}
-    {%- set sql_types = {
-        "integer": "BIGINT",
-        "number": "DOUBLE",
-        "boolean": "BOOLEAN",
-        "string": "VARCHAR",
-        "array<string>": "VARCHAR[]",
-        "array<object>": "JSON",
-        "object": "JSON",
-    } -%}
-    {%- if json_type is not none -%}
-        {%- if json_type not in sql_types -%}
-            {{ exceptions.raise_compiler_error("unknown spec json_type '" ~ json_type ~ "'") }}
-        {%- endif -%}
-        {{ sql_types[json_type] }}
-    {%- else -%}
-        case {{ json_type_expr }}
-        {%- for spec_type, sql_type in sql_types.items() %}
-            when '{{ spec_type }}' then '{{ sql_type }}'
-        {%- endfor %}
-        end
-    {%- endif -%}
+{#-
+    Shorthands for the generated stg_telemetry__<event_slug> models, which parse `properties` once
+    into `property_values` (a struct: each spec property's JSON value, SQL NULL when absent or JSON
+    null) and `property_keys` (every key sent), and name each typed column as its property.
+    (They live in this file because sqlfluff's macro loader lets a macro call only macros of its own file.)
+-#}
+{% macro typed_property(key, json_type) -%}
+    {{ json_typed_value("property_values['" ~ key ~ "']", json_type) }}
 {%- endmacro %}
 
-{#
-    SQL boolean: does the JSON value satisfy a spec json_type? `engine_type_expr` is the engine's
-    type name of the value (json_engine_type, or the `type` column of json_entries); array types
-    also check every element of the value at `path` inside `value_expr`. An integer is a valid
-    number and an empty array a valid array of anything; nothing else is coerced, and a null
-    never matches here (callers decide about nullable properties).
-    Give either `json_type` (a literal spec type: emits only its check, as staging does) or
-    `json_type_expr` (a SQL expression: emits a case over every spec type, as the quality model
-    does with the seed's column). One rule table serves both, so they cannot disagree.
-#}
-{% macro json_matches_spec(engine_type_expr, value_expr, path='$', json_type=none, json_type_expr=none) -%}
-    {#- spec json_type: (accepted engine types of the value, accepted engine types of its elements) -#}
-    {%- set rules = {
-        "integer": (["BIGINT", "UBIGINT"], none),
-        "number": (["BIGINT", "UBIGINT", "DOUBLE"], none),
-        "boolean": (["BOOLEAN"], none),
-        "string": (["VARCHAR"], none),
-        "array<string>": (["ARRAY"], ["VARCHAR"]),
-        "array<object>": (["ARRAY"], ["OBJECT"]),
-        "object": (["OBJECT"], none),
-    } -%}
-    {%- set checks = {} -%}
-    {%- for spec_type, rule in rules.items() -%}
-        {%- set check = engine_type_expr ~ " in ('" ~ rule[0] | join("', '") ~ "')" -%}
-        {%- if rule[1] is not none -%}
-            {%- set check = check ~ " and list_has_all(['" ~ rule[1] | join("', '") ~ "'], json_type("
-                ~ value_expr ~ ", " ~ json_path_literal(path ~ "[*]") ~ "))" -%}
+{#- The row's type violations (json_type_violations). `properties` lists (key, json_type, nullable)
+    per spec property. A property is a violation when it was sent but its typed column is NULL (a JSON
+    type that does not match, or a value that does not fit), or, when not nullable, sent as JSON null;
+    an absent key is fine (older releases do not send newer properties). -#}
+{% macro property_type_violations(properties) -%}
+    {%- set checks = [] -%}
+    {%- for key, json_type, nullable in properties -%}
+        {%- set value = "property_values['" ~ key ~ "']" -%}
+        {%- if nullable -%}
+            {%- set condition = key ~ " is null and " ~ value ~ " is not null" -%}
+        {%- else -%}
+            {%- set condition = key ~ " is null and " ~ list_contains_value('property_keys', key) -%}
         {%- endif -%}
-        {%- do checks.update({spec_type: "(" ~ check ~ ")"}) -%}
+        {%- set raw_value = "coalesce(cast(" ~ value ~ " as varchar), 'null')" -%}
+        {%- do checks.append((condition, key, json_type, nullable, raw_value)) -%}
     {%- endfor -%}
-    {%- if json_type is not none -%}
-        {%- if json_type not in checks -%}
-            {{ exceptions.raise_compiler_error("unknown spec json_type '" ~ json_type ~ "'") }}
-        {%- endif -%}
-        {{ checks[json_type] }}
-    {%- else -%}
-        case {{ json_type_expr }}
-        {%- for spec_type, check in checks.items() %}
-            when '{{ spec_type }}' then {{ check }}
-        {%- endfor %}
-            else false
-        end
-    {%- endif -%}
+    {{ json_type_violations('properties', checks) }}
 {%- endmacro %}
 
-{#
-    The value at `path`, typed per the spec's json_type, or NULL when its JSON type does not
-    satisfy the spec (no "12" -> 12, no 12.5 -> 12, no "false" -> false, no 1 -> true).
-#}
-{% macro json_typed_value(json_expr, path, json_type) -%}
-    {%- set sql_type = spec_sql_type(json_type) -%}
-    {%- if json_type in ("integer", "number", "boolean") -%}
-        {%- set typed = "try_cast(" ~ json_text(json_expr, path) ~ " as " ~ sql_type ~ ")" -%}
-    {%- elif json_type == "string" -%}
-        {%- set typed = json_text(json_expr, path) -%}
-    {%- elif json_type == "array<string>" -%}
-        {%- set typed = json_text(json_expr, path ~ "[*]") -%}
-    {%- else -%}
-        {%- set typed = json_value(json_expr, path) -%}
-    {%- endif -%}
-    case
-        when {{ json_matches_spec(json_engine_type(json_expr, path), json_expr, path, json_type=json_type) }}
-            then {{ typed }}
-    end
+{#- The keys sent that the spec does not list for the event (NULL when there is none). -#}
+{% macro unknown_property_keys(properties) -%}
+    {{ list_except('property_keys', properties) }}
 {%- endmacro %}
 
-{#
-    For an array of config objects (pipeline, policies): the `name` of each object, in order;
-    NULL for an element whose name is missing or not a string. NULL unless the value is an array
-    of objects.
-#}
-{% macro json_component_names(json_expr, path) -%}
+{#- True when a list of strings holds `value`. -#}
+{% macro list_contains_value(list_expr, value) -%}
+    {{ adapter.dispatch('list_contains_value', 'rasa_telemetry')(list_expr, value) }}
+{%- endmacro %}
+
+{% macro duckdb__list_contains_value(list_expr, value) -%}
+    list_contains({{ list_expr }}, '{{ value | replace("'", "''") }}')
+{%- endmacro %}
+
+{#- The elements of a list of strings that are not among `values`, NULL when there is none. Most rows
+    have none: they only count their known elements (len(list) = number of values it contains). -#}
+{% macro list_except(list_expr, values) -%}
+    {{ adapter.dispatch('list_except', 'rasa_telemetry')(list_expr, values) }}
+{%- endmacro %}
+
+{% macro duckdb__list_except(list_expr, values) -%}
     case
-        when {{ json_matches_spec(json_engine_type(json_expr, path), json_expr, path, json_type="array<object>") }}
-            then list_transform(
-                json_extract({{ json_expr }}, {{ json_path_literal(path ~ "[*]") }}),
-                lambda component: case
-                    when json_type(component, '$.name') = 'VARCHAR'
-                        then json_extract_string(component, '$.name')
-                end
-            )
+        when len({{ list_expr }}) > (
+            {%- for value in values %}
+            cast({{ duckdb__list_contains_value(list_expr, value) }} as integer){{ " +" if not loop.last }}
+            {%- endfor %}
+        )
+            then list_filter({{ list_expr }}, lambda element: not list_contains(['{{ values | join("', '") }}'], element))
     end
 {%- endmacro %}

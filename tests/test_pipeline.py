@@ -117,30 +117,76 @@ def _relations(db: Path) -> list[str]:
                                           "where table_schema = 'main' order by 1")]  # fmt: skip
 
 
-def test_incremental_nightly_build_equals_a_full_refresh(sample: tuple[Path, dict], tmp_path: Path) -> None:
-    out, _ = sample
-    days = sorted(path for path in (out / "segment-logs").glob("*/*") if path.is_dir())
-    early, late_day, rest = days[: len(days) // 2], days[1], days[len(days) // 2 :]
-    db = tmp_path / "nightly.duckdb"
-    # night 1: the first half of the days, but one file of day 2 arrives late
-    late_file = sorted(late_day.glob("*.gz"))[-1]
-    first = [str(f) for day in early for f in sorted(day.glob("*.gz")) if f != late_file]
-    assert not load(first, db).with_status("failed")
-    dbt(db, tmp_path, "build")
-    # night 2: the rest, plus the late file for an old day
-    assert not load([str(day) for day in rest] + [str(late_file)], db).with_status("failed")
-    dbt(db, tmp_path, "build")
-    refreshed = tmp_path / "refreshed.duckdb"
-    shutil.copy(db, refreshed)
-    dbt(refreshed, tmp_path, "build", "--full-refresh")
-    assert query(db, "select count(*) from raw.loads") == query(refreshed, "select count(*) from raw.loads")
-    relations = _relations(db)
-    assert "stg_telemetry__events" in relations and "fct_training_runs" in relations
+def _incremental_models(work: Path) -> set[str]:
+    manifest = json.loads((work / "target" / "manifest.json").read_text())
+    return {node["alias"] for node in manifest["nodes"].values()
+            if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"}  # fmt: skip
+
+
+def _split_off_completions(source: Path, target_dir: Path) -> tuple[Path, Path]:
+    """Split an archive file in two: its Training Completed lines, and everything else (bad lines included)."""
+    rest, completions = [], []
+    for line in gzip.decompress(source.read_bytes()).splitlines(keepends=True):
+        try:
+            is_completion = json.loads(line).get("event") == "Training Completed"
+        except (ValueError, AttributeError):
+            is_completion = False
+        (completions if is_completion else rest).append(line)
+    assert completions and rest
+    target_dir.mkdir(parents=True)
+    paths = (target_dir / f"rest-{source.name}", target_dir / f"completions-{source.name}")
+    for path, lines in zip(paths, (rest, completions), strict=True):
+        path.write_bytes(gzip.compress(b"".join(lines), mtime=0))
+    return paths
+
+
+def _assert_same_rows(db: Path, refreshed: Path, relations: list[str]) -> None:
     with duckdb.connect(str(db), read_only=True) as con:
         con.execute(f"attach '{refreshed}' as refreshed (read_only)")
         for name in relations:
             for left, right in ((f"main.{name}", f"refreshed.main.{name}"), (f"refreshed.main.{name}", f"main.{name}")):
                 diff = con.execute(f"select count(*) from (from {left} except all from {right})").fetchone()[0]
                 assert diff == 0, f"{name}: {diff} rows differ between the incremental and the full-refresh build"
-    late_day_events = query(db, f"select count(*) from stg_telemetry__events where source_file = '{late_file}'")
-    assert late_day_events[0][0] > 0
+
+
+def test_incremental_nightly_build_equals_a_full_refresh(sample: tuple[Path, dict], tmp_path: Path) -> None:
+    """Three nights of loads, built incrementally, give every model exactly the rows a full refresh gives.
+
+    Night 1 loads the first half of the days, except one file of day 2 (it arrives late) and the Training
+    Completed lines of one file (their Training Started are in night 1). Night 2 loads the rest, the late
+    file for the old day and those completions. Night 3 loads nothing.
+    """
+    out, _ = sample
+    days = sorted(path for path in (out / "segment-logs").glob("*/*") if path.is_dir())
+    early, late_day, rest = days[: len(days) // 2], days[1], days[len(days) // 2 :]
+    late_file = sorted(late_day.glob("*.gz"))[-1]
+    split_file = max(sorted(days[0].glob("*.gz")), key=lambda path: path.stat().st_size)
+    rest_of_split, completions = _split_off_completions(split_file, tmp_path / "split")
+    db = tmp_path / "nightly.duckdb"
+    night_1 = [str(f) for day in early for f in sorted(day.glob("*.gz")) if f not in (late_file, split_file)]
+    assert not load([*night_1, str(rest_of_split)], db).with_status("failed")
+    dbt(db, tmp_path, "build")
+    held_back = {
+        json.loads(line)["properties"]["training_id"] for line in gzip.decompress(completions.read_bytes()).splitlines()
+    }
+    runs = "select is_completed, count(*) from fct_training_runs where training_id in (select unnest($ids)) group by 1"
+    with duckdb.connect(str(db), read_only=True) as con:  # their runs are open: started, not completed
+        states = dict(con.execute(runs, {"ids": sorted(held_back)}).fetchall())
+    assert states.get(False, 0) > 0 and True not in states
+
+    assert not load([str(day) for day in rest] + [str(late_file), str(completions)], db).with_status("failed")
+    dbt(db, tmp_path, "build")
+    with duckdb.connect(str(db), read_only=True) as con:  # the open runs were completed by the later load
+        assert set(dict(con.execute(runs, {"ids": sorted(held_back)}).fetchall())) == {True}
+    assert query(db, f"select count(*) > 0 from stg_telemetry__events where source_file = '{late_file}'") == [(True,)]
+
+    dbt(db, tmp_path, "build")  # night 3: no new loads; nothing may be appended twice
+    refreshed = tmp_path / "refreshed.duckdb"
+    shutil.copy(db, refreshed)
+    dbt(refreshed, tmp_path, "build", "--full-refresh")
+    relations = _relations(db)
+    assert _incremental_models(tmp_path) <= set(relations)
+    assert {"stg_telemetry__events", "fct_training_runs", "quality_property_type_violations"} <= _incremental_models(
+        tmp_path
+    )
+    _assert_same_rows(db, refreshed, relations)

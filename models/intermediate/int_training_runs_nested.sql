@@ -13,14 +13,54 @@
 --     so the bound is the next 'rasa' start after that one.
 -- Runs without a Started event are placed at completion minus runtime.
 -- Among several candidate parents the latest one that is not itself nested wins.
+--
+-- Incremental: a run's nesting depends on the installation's other runs, so every run of an
+-- installation whose runs changed (int_training_runs_paired rows of loads this model has not seen)
+-- is placed again and replaces its row; so are the runs of an installation a training moved away from.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=replace_strategy(),
+        unique_key='training_id',
+        on_schema_change='fail',
+    )
+}}
 {% set max_hours = var('training_nesting_max_hours', 24) %}
 {% set inner_gap_minutes = var('training_inner_start_max_minutes', 10) %}
 
 with
 
+{% if is_incremental() %}
+    changed_runs as (
+
+        select
+            training_id,
+            user_id
+        from {{ ref('int_training_runs_paired') }}
+        where {{ is_new_load() }}
+
+    ),
+
+    changed_installations as (
+
+        select user_id from changed_runs
+
+        union
+
+        select this_model.user_id
+        from {{ this }} as this_model
+        inner join changed_runs
+            on this_model.training_id = changed_runs.training_id
+
+    ),
+{% endif %}
+
 int_training_runs_paired as (
 
     select * from {{ ref('int_training_runs_paired') }}
+    {% if is_incremental() %}
+        where user_id in (select changed_installations.user_id from changed_installations)
+    {% endif %}
 
 ),
 
@@ -32,6 +72,7 @@ placed as (
         directory_hash,
         model_type,
         rasa_version,
+        load_id,
         is_completed,
         started_at,
         completed_at,
@@ -180,6 +221,7 @@ final as (
         windows.user_id,
         windows.model_type,
         windows.run_seq,
+        windows.load_id,
         coalesce(children_counts.nested_runs, 0) as nested_runs,
         parents.parent_training_id is not null as is_nested,
         children_counts.training_id is not null as is_outer,

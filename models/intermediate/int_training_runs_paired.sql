@@ -1,59 +1,112 @@
 -- One row per training_id: the first Training Started paired with the first Training Completed.
 -- Duplicated events for a training_id collapse into one row (their counts are kept);
 -- a Completed without a Started still yields a row with started_at null.
+--
+-- Incremental: a training with an event in a load this model has not seen yet (a Training Completed
+-- arriving a day after its Training Started, a late file) is paired again from all of its events and
+-- replaces its row. `load_id` is the newest load among the training's events.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=replace_strategy(),
+        unique_key='training_id',
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 stg_telemetry__training_started as (
 
     select * from {{ ref('stg_telemetry__training_started') }}
+    where training_id is not null
 
 ),
 
 stg_telemetry__training_completed as (
 
     select * from {{ ref('stg_telemetry__training_completed') }}
+    where training_id is not null
 
 ),
 
+{% if is_incremental() %}
+    changed_trainings as (
+
+        select training_id from {{ ref('stg_telemetry__training_started') }}
+        where training_id is not null and {{ is_new_load() }}
+
+        union
+
+        select training_id from {{ ref('stg_telemetry__training_completed') }}
+        where training_id is not null and {{ is_new_load() }}
+
+    ),
+{% endif %}
+
+-- Ranked on the key columns only, read straight from the model (an import CTE read twice would be
+-- materialized whole, JSON and all); the chosen event's full row is joined back by message_id.
 started_ranked as (
 
     select
-        *,
+        message_id,
         row_number() over (
             partition by training_id
             order by event_at asc, load_id asc, message_id asc
         ) as event_rank,
-        count(*) over (partition by training_id) as started_events
-    from stg_telemetry__training_started
-    where training_id is not null
+        count(*) over (partition by training_id) as started_events,
+        max(load_id) over (partition by training_id) as newest_load_id
+    from {{ ref('stg_telemetry__training_started') }}
+    where
+        training_id is not null
+        {% if is_incremental() %}
+            and training_id in (select changed_trainings.training_id from changed_trainings)
+        {% endif %}
 
 ),
 
 completed_ranked as (
 
     select
-        *,
+        message_id,
         row_number() over (
             partition by training_id
             order by event_at asc, load_id asc, message_id asc
         ) as event_rank,
-        count(*) over (partition by training_id) as completed_events
-    from stg_telemetry__training_completed
-    where training_id is not null
+        count(*) over (partition by training_id) as completed_events,
+        max(load_id) over (partition by training_id) as newest_load_id
+    from {{ ref('stg_telemetry__training_completed') }}
+    where
+        training_id is not null
+        {% if is_incremental() %}
+            and training_id in (select changed_trainings.training_id from changed_trainings)
+        {% endif %}
 
 ),
 
 started as (
 
-    select * from started_ranked
-    where event_rank = 1
+    select
+        stg_telemetry__training_started.*,
+        started_ranked.started_events,
+        started_ranked.newest_load_id
+    from started_ranked
+    inner join stg_telemetry__training_started
+        on started_ranked.message_id = stg_telemetry__training_started.message_id
+    where started_ranked.event_rank = 1
 
 ),
 
 completed as (
 
-    select * from completed_ranked
-    where event_rank = 1
+    select
+        stg_telemetry__training_completed.*,
+        completed_ranked.completed_events,
+        completed_ranked.newest_load_id
+    from completed_ranked
+    inner join stg_telemetry__training_completed
+        on completed_ranked.message_id = stg_telemetry__training_completed.message_id
+    where completed_ranked.event_rank = 1
 
 ),
 
@@ -67,6 +120,7 @@ paired as (
         completed.message_id as completed_message_id,
         coalesce(started.directory_hash, completed.directory_hash) as directory_hash,
         coalesce(started.project_fingerprint, completed.project_fingerprint) as project_fingerprint,
+        greatest(coalesce(started.newest_load_id, 0), coalesce(completed.newest_load_id, 0)) as load_id,
 
         -- strings
         coalesce(started.type, completed.type) as model_type,

@@ -1,8 +1,20 @@
+-- One row per event, never changed by a later load: new loads are appended.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 stg_telemetry__server_started as (
 
     select * from {{ ref('stg_telemetry__server_started') }}
+    {% if is_incremental() %}
+        where {{ is_new_load() }}
+    {% endif %}
 
 ),
 
@@ -12,6 +24,7 @@ final as (
         -- ids
         message_id,
         user_id,
+        load_id,
         project,
         project_fingerprint,
 

@@ -1,14 +1,57 @@
+-- Incremental like int_training_runs_nested: the runs of every installation whose runs changed in a
+-- load this model has not seen are rebuilt and replace their rows (a Training Completed that arrives
+-- in a later load completes its run; a new run can change the nesting of earlier ones).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=replace_strategy(),
+        unique_key='training_id',
+        on_schema_change='fail',
+    )
+}}
+
 with
+
+{% if is_incremental() %}
+    changed_runs as (
+
+        select
+            training_id,
+            user_id
+        from {{ ref('int_training_runs_paired') }}
+        where {{ is_new_load() }}
+
+    ),
+
+    changed_installations as (
+
+        select user_id from changed_runs
+
+        union
+
+        select this_model.user_id
+        from {{ this }} as this_model
+        inner join changed_runs
+            on this_model.training_id = changed_runs.training_id
+
+    ),
+{% endif %}
 
 int_training_runs_paired as (
 
     select * from {{ ref('int_training_runs_paired') }}
+    {% if is_incremental() %}
+        where user_id in (select changed_installations.user_id from changed_installations)
+    {% endif %}
 
 ),
 
 int_training_runs_nested as (
 
     select * from {{ ref('int_training_runs_nested') }}
+    {% if is_incremental() %}
+        where user_id in (select changed_installations.user_id from changed_installations)
+    {% endif %}
 
 ),
 
@@ -23,6 +66,7 @@ joined as (
         int_training_runs_paired.completed_message_id,
         int_training_runs_paired.directory_hash,
         int_training_runs_paired.project_fingerprint,
+        int_training_runs_paired.load_id,
 
         -- strings
         int_training_runs_paired.model_type,

@@ -1,115 +1,84 @@
+-- One row per (message, property) whose value staging could not type per the spec. Staging records
+-- each violation when it types the value (`property_type_violations` of every stg_telemetry__<event_slug>),
+-- so this model only reads those lists: nothing is parsed or typed again.
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='violation_id',
+        incremental_strategy='append',
         on_schema_change='fail',
     )
 }}
 
-with stg_telemetry__events as (
+{#- BEGIN GENERATED event_models (python -m common generate, from seeds/telemetry_event_properties.csv) #}
+{%- set event_models = [
+    ref('stg_telemetry__training_started'),
+    ref('stg_telemetry__training_completed'),
+    ref('stg_telemetry__model_core_tested'),
+    ref('stg_telemetry__model_nlu_tested'),
+    ref('stg_telemetry__interactive_learning_started'),
+    ref('stg_telemetry__server_started'),
+    ref('stg_telemetry__shell_started'),
+    ref('stg_telemetry__rasa_x_local_started'),
+    ref('stg_telemetry__training_data_split'),
+    ref('stg_telemetry__training_data_validated'),
+    ref('stg_telemetry__training_data_converted'),
+    ref('stg_telemetry__tracker_exported'),
+    ref('stg_telemetry__story_visualization_started'),
+    ref('stg_telemetry__telemetry_disabled'),
+    ref('stg_telemetry__project_created'),
+    ref('stg_telemetry__markers_extraction_initiated'),
+    ref('stg_telemetry__markers_parsed'),
+    ref('stg_telemetry__markers_extracted'),
+    ref('stg_telemetry__markers_statistics_computed'),
+] -%}
+{#- END GENERATED event_models #}
 
-    select * from {{ ref('stg_telemetry__events') }}
-    {% if is_incremental() %}
-        -- loads after the newest one with a violation; re-checking a clean load is idempotent
-        where load_id > (select coalesce(max(loaded_events.load_id), 0) from {{ this }} as loaded_events)
-    {% endif %}
+with typed_events as (
 
-),
-
-telemetry_event_properties as (
-
-    select * from {{ ref('telemetry_event_properties') }}
-
-),
-
--- one row per (message, property) of a spec event whose properties are an object
-property_values as (
-
-    select
-        stg_telemetry__events.message_id,
-        stg_telemetry__events.event,
-        stg_telemetry__events.rasa_version,
-        stg_telemetry__events.load_id,
-        stg_telemetry__events.event_at,
-        property_entries.key as property,
-        property_entries.value as property_value,
-        property_entries.type as engine_type
-    from stg_telemetry__events
-    cross join {{ json_entries('stg_telemetry__events.properties') }} as property_entries
-    where {{ json_engine_type('stg_telemetry__events.properties') }} = 'OBJECT'
-
-),
-
--- spec properties whose value breaks the spec (unknown properties are not joined)
-mistyped_properties as (
-
-    select
-        property_values.message_id,
-        property_values.event,
-        property_values.rasa_version,
-        property_values.load_id,
-        property_values.event_at,
-        property_values.property,
-        property_values.property_value,
-        telemetry_event_properties.json_type as expected_type,
-        telemetry_event_properties.nullable as is_nullable
-    from property_values
-    inner join telemetry_event_properties
-        on
-            property_values.event = telemetry_event_properties.event
-            and property_values.property = telemetry_event_properties.property
-    where not (
-        {{ json_matches_spec(
-            'property_values.engine_type',
-            'property_values.property_value',
-            json_type_expr='telemetry_event_properties.json_type',
-        ) }}
-        or (telemetry_event_properties.nullable and property_values.engine_type = 'NULL')
-    )
-
-),
-
--- a spec event whose properties are not an object at all: one row for the root, property '$'
-malformed_properties as (
-
-    select
-        stg_telemetry__events.message_id,
-        stg_telemetry__events.event,
-        stg_telemetry__events.rasa_version,
-        stg_telemetry__events.load_id,
-        stg_telemetry__events.event_at,
-        '$' as property,
-        stg_telemetry__events.properties as property_value,
-        'object' as expected_type,
-        false as is_nullable
-    from stg_telemetry__events
-    where
-        stg_telemetry__events.event in (select telemetry_event_properties.event from telemetry_event_properties)
-        and {{ json_engine_type('stg_telemetry__events.properties') }} is distinct from 'OBJECT'
+    {% for event_model in event_models %}
+        select
+            message_id,
+            event,
+            rasa_version,
+            load_id,
+            event_at,
+            property_type_violations
+        from {{ event_model }}
+        where
+            property_type_violations is not null
+            {% if is_incremental() %}
+                and {{ is_new_load() }}
+            {% endif %}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
 violations as (
 
-    select * from mistyped_properties
-    union all
-    select * from malformed_properties
+    select
+        message_id,
+        event,
+        rasa_version,
+        load_id,
+        event_at,
+        {{ list_explode('property_type_violations') }} as violation
+    from typed_events
 
 ),
 
 final as (
 
     select
-        {{ surrogate_key(['message_id', 'property']) }} as violation_id,
+        {{ surrogate_key(['message_id', "violation['property']"]) }} as violation_id,
         message_id,
         event,
-        property,
-        expected_type,
-        coalesce({{ json_type_label('property_value') }}, 'missing') as actual_json_type,
-        cast(property_value as varchar) as raw_value,
+        violation['property'] as property,
+        violation['expected_type'] as expected_type,
+        coalesce({{ json_type_label("cast(violation['raw_value'] as json)") }}, 'missing') as actual_json_type,
+        violation['raw_value'] as raw_value,
         rasa_version,
-        is_nullable,
+        violation['is_nullable'] as is_nullable,
         load_id,
         event_at
     from violations

@@ -16,25 +16,29 @@ spec_events as (
 
 ),
 
-unknown as (
+unknown_event_rows as (
 
     select
         stg_telemetry__events.event,
-        count(*) as events,
-        count(distinct stg_telemetry__events.user_id) as installations,
-        min(stg_telemetry__events.event_at) as first_seen_at,
-        max(stg_telemetry__events.event_at) as last_seen_at
+        stg_telemetry__events.user_id,
+        stg_telemetry__events.event_at
     from stg_telemetry__events
     left join spec_events
         on stg_telemetry__events.event = spec_events.event
     where spec_events.event is null
-    group by stg_telemetry__events.event
 
 ),
 
 final as (
 
-    select * from unknown
+    select
+        event,
+        count(*) as events,
+        count(distinct user_id) as installations,
+        min(event_at) as first_seen_at,
+        max(event_at) as last_seen_at
+    from unknown_event_rows
+    group by event
 
 )
 

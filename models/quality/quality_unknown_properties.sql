@@ -1,56 +1,65 @@
-with stg_telemetry__events as (
+-- One row per (event, property) sent in the properties of a spec event that the spec does not list for
+-- it. Staging records the unknown keys when it parses `properties` (`unknown_properties`); this model
+-- counts them. A table rebuilt each time: it reads one column that is NULL for almost every row.
 
-    select * from {{ ref('stg_telemetry__events') }}
+{#- BEGIN GENERATED event_models (python -m common generate, from seeds/telemetry_event_properties.csv) #}
+{%- set event_models = [
+    ref('stg_telemetry__training_started'),
+    ref('stg_telemetry__training_completed'),
+    ref('stg_telemetry__model_core_tested'),
+    ref('stg_telemetry__model_nlu_tested'),
+    ref('stg_telemetry__interactive_learning_started'),
+    ref('stg_telemetry__server_started'),
+    ref('stg_telemetry__shell_started'),
+    ref('stg_telemetry__rasa_x_local_started'),
+    ref('stg_telemetry__training_data_split'),
+    ref('stg_telemetry__training_data_validated'),
+    ref('stg_telemetry__training_data_converted'),
+    ref('stg_telemetry__tracker_exported'),
+    ref('stg_telemetry__story_visualization_started'),
+    ref('stg_telemetry__telemetry_disabled'),
+    ref('stg_telemetry__project_created'),
+    ref('stg_telemetry__markers_extraction_initiated'),
+    ref('stg_telemetry__markers_parsed'),
+    ref('stg_telemetry__markers_extracted'),
+    ref('stg_telemetry__markers_statistics_computed'),
+] -%}
+{#- END GENERATED event_models #}
+
+with typed_events as (
+
+    {% for event_model in event_models %}
+        select
+            event,
+            event_at,
+            unknown_properties
+        from {{ event_model }}
+        where unknown_properties is not null
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
-telemetry_event_properties as (
-
-    select * from {{ ref('telemetry_event_properties') }}
-
-),
-
-spec_events as (
-
-    select distinct event from telemetry_event_properties
-
-),
-
--- the keys of every known event's properties object (unknown events are in quality_unknown_events)
 property_keys as (
 
     select
-        stg_telemetry__events.event,
-        stg_telemetry__events.event_at,
-        unnest({{ json_object_keys('stg_telemetry__events.properties') }}) as property
-    from stg_telemetry__events
-    inner join spec_events
-        on stg_telemetry__events.event = spec_events.event
-    where {{ json_engine_type('stg_telemetry__events.properties') }} = 'OBJECT'
-
-),
-
-unknown as (
-
-    select
-        property_keys.event,
-        property_keys.property,
-        count(*) as events,
-        min(property_keys.event_at) as first_seen_at,
-        max(property_keys.event_at) as last_seen_at
-    from property_keys
-    left join telemetry_event_properties
-        on
-            property_keys.event = telemetry_event_properties.event
-            and property_keys.property = telemetry_event_properties.property
-    where telemetry_event_properties.property is null
-    group by property_keys.event, property_keys.property
+        event,
+        event_at,
+        {{ list_explode('unknown_properties') }} as property
+    from typed_events
 
 ),
 
 final as (
 
-    select * from unknown
+    select
+        event,
+        property,
+        count(*) as events,
+        min(event_at) as first_seen_at,
+        max(event_at) as last_seen_at
+    from property_keys
+    group by event, property
 
 )
 

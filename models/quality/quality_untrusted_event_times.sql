@@ -7,28 +7,37 @@ with raw_events as (
 
 ),
 
+with_originals as (
+
+    select
+        *,
+        {{ json_object_fields('extra', ['timestamp', 'receivedAt']) }} as originals
+    from raw_events
+
+),
+
 untrusted as (
 
     select
-        message_id,
-        user_id,
-        event,
-        event_at_source,
-        load_id,
-        {{ json_text('extra', '$.timestamp') }} as sent_timestamp_text,
-        {{ json_text('extra', '$.receivedAt') }} as sent_received_at_text,
-        timestamp as sent_timestamp,
-        received_at,
-        event_at
-    from raw_events
+        with_originals.message_id,
+        with_originals.user_id,
+        with_originals.event,
+        with_originals.event_at_source,
+        with_originals.load_id,
+        with_originals.originals.timestamp::varchar as sent_timestamp_json,
+        with_originals.originals.receivedat::varchar as sent_received_at_json,
+        with_originals.timestamp as sent_timestamp,
+        with_originals.received_at,
+        with_originals.event_at
+    from with_originals
     where
         (
-            event_at_source <> 'timestamp'
-            and (timestamp is not null or {{ json_text('extra', '$.timestamp') }} is not null)
+            with_originals.event_at_source <> 'timestamp'
+            and (with_originals.timestamp is not null or with_originals.originals.timestamp is not null)
         )
         or (
-            event_at_source = 'load_default'
-            and (received_at is not null or {{ json_text('extra', '$.receivedAt') }} is not null)
+            with_originals.event_at_source = 'load_default'
+            and (with_originals.received_at is not null or with_originals.originals.receivedat is not null)
         )
 
 ),

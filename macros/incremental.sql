@@ -1,0 +1,30 @@
+{#-
+    Incremental building blocks. Every incremental model is keyed on the load (`load_id`, from
+    raw.loads, monotonic), never on event time, so a late file for an old day is picked up by the
+    next build like any other load.
+
+    Strategies, and what a Spark port does instead (offline Spark has only `append` and
+    `insert_overwrite`):
+    - per-event rows (staging, fct_nlu_tests, fct_server_starts, quality rows): `append` of the
+      new loads' rows; the same on Spark.
+    - rows a later load can change (a training's Training Completed arrives later; a run's
+      nesting changes when its installation trains again): `replace_strategy()`, i.e. the model
+      recomputes every row of the partitions the new loads touch and replaces them by key. On
+      DuckDB that is delete+insert on the row key; on Spark it would be insert_overwrite of
+      partitions (e.g. a bucket of user_id), recomputing whole buckets.
+-#}
+
+{#- Where-clause predicate of an incremental model: rows of loads after the newest one this model
+    has seen. A load that gave this model no rows is read again next time and gives none again. -#}
+{% macro is_new_load(column='load_id') -%}
+    {{ column }} > (select coalesce(max(this_model.{{ column }}), 0) from {{ this }} as this_model)
+{%- endmacro %}
+
+{#- The incremental strategy of a model that replaces recomputed rows by key (see above). -#}
+{% macro replace_strategy() -%}
+    {{ adapter.dispatch('replace_strategy', 'rasa_telemetry')() }}
+{%- endmacro %}
+
+{% macro duckdb__replace_strategy() -%}
+    delete+insert
+{%- endmacro %}
