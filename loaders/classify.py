@@ -38,7 +38,7 @@ def needs_python(max_depth: int) -> str:
     return f"""(
         line_bytes <> 1 + {lengths}
         or len(keys) <> len(list_filter(keys, name -> list_contains([{_ENVELOPE_KEYS}], name)))
-        or contains(text, 'Key"')
+        or contains(text, 'ey"') or contains(text, 'eY"') or contains(text, 'Ey"') or contains(text, 'EY"')
         or contains(text, 'nan') or contains(text, 'NaN') or contains(text, 'NAN')
         or contains(text, 'inf') or contains(text, 'Inf') or contains(text, 'INF')
         or len(string_split(text, '{{')) + len(string_split(text, '[')) > {max_depth} + 2

@@ -130,19 +130,6 @@ def has_secret(text: str) -> bool:
     return bool(_secret_members(_tokens(text)))
 
 
-def without_secret(text: str) -> str:
-    """Valid JSON text with every secret-key member removed, at any depth; the rest as written."""
-    tokens = _tokens(text)
-    for key, end in reversed(_secret_members(tokens)):
-        start, stop = tokens[key].start, tokens[end].end
-        if key > 0 and tokens[key - 1].text == ",":
-            start = tokens[key - 1].start
-        elif end + 1 < len(tokens) and tokens[end + 1].text == ",":
-            stop = tokens[end + 1].end
-        text = text[:start] + text[stop:]
-    return text
-
-
 def mask_secret(text: str) -> str:
     """Any text (valid JSON or not) with the value of every secret-key member replaced by ``"***"``."""
     tokens = _tokens(text)

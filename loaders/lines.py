@@ -2,8 +2,7 @@
 
 A line is accepted for classification only if it is UTF-8, at most ``MAX_LINE_BYTES``, at most
 ``MAX_DEPTH`` deep and RFC 8259 JSON (no ``NaN``/``Infinity``, no trailing commas, no raw control
-characters, no unpaired surrogate escapes). The secret key is cut from accepted text and masked in
-rejected text and bytes. Whole-file documents (an array, a batch body) are split into their elements here.
+characters, no unpaired surrogate escapes). The secret key's value is masked in what is kept. Whole-file documents (an array, a batch body) are split into their elements here.
 """
 
 from __future__ import annotations
@@ -42,7 +41,8 @@ def kind_of(text: str) -> str:
 
 
 def _has_control(text: str) -> bool:
-    return any(ord(char) < 32 and char not in "\t" for char in text)
+    """Raw control characters (tab included): their line is read strictly, and a reject keeps its bytes."""
+    return any(ord(char) < 32 for char in text)
 
 
 def _bad(reason: str, detail: str, text: str, raw: bytes | None) -> Bad:
@@ -72,8 +72,8 @@ def check_text(text: str, raw: bytes | None = None, strict: bool = False) -> Goo
         return _bad("invalid_json", f"not valid JSON: {error}", text, exact)
     except UnicodeEncodeError:
         return _bad("invalid_json", "not valid JSON: an unpaired UTF-16 surrogate escape", text, exact)
-    if jsontext.has_secret(text):
-        text = jsontext.without_secret(text)
+    if jsontext.has_secret(text):  # masked, not cut: a line rejected later keeps everything but the value
+        text = jsontext.mask_secret(text)
     return Good(kind_of(text), text, strict=True)
 
 
@@ -92,4 +92,4 @@ def check_line(raw: bytes, first: bool = False) -> Good | Bad | None:
         return _bad("invalid_utf8", detail, raw.decode("utf-8", "backslashreplace"), raw)
     if first:
         text = text.removeprefix(BOM)  # a byte-order mark before the first line is not part of the data
-    return check_text(text, raw)
+    return check_text(text, raw, strict=_has_control(text))
