@@ -111,7 +111,7 @@ class Plan:
             self.alias_dir = None
 
 
-def _why(error: OSError, path: Path) -> str:
+def _why(error: OSError, path: Path | str) -> str:
     """A plain, one-line reason a file cannot be read."""
     if error.errno == errno.ELOOP:
         return "symlink loop (too many levels of symbolic links)"
@@ -120,7 +120,7 @@ def _why(error: OSError, path: Path) -> str:
     return f"{type(error).__name__}: {error.strerror or error}"
 
 
-def _candidate(path: Path) -> Candidate:
+def _candidate(path: Path | str) -> Candidate:
     absolute = Path(os.path.abspath(path))
     try:
         mode = os.stat(absolute).st_mode
@@ -131,22 +131,26 @@ def _candidate(path: Path) -> Candidate:
     return Candidate(Path(os.path.realpath(absolute)))
 
 
-def _walk(folder: Path, found: dict[Path, Candidate]) -> None:
-    """Files under ``folder`` with a known suffix. Symlinked files are followed, symlinked folders are not
-    (as ``find`` does), so a link back to a parent cannot loop."""
+def _walk(folder: str, found: dict[Path, Candidate]) -> None:
+    """Files under ``folder`` (a real path) with a known suffix. Symlinked files are followed, symlinked folders
+    are not (as ``find`` does), so a link back to a parent cannot loop."""
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: os.fsencode(entry.name))
     except OSError as error:
-        found.setdefault(folder, Candidate(folder, f"cannot list the folder: {_why(error, folder)}"))
+        found.setdefault(Path(folder), Candidate(Path(folder), f"cannot list the folder: {_why(error, folder)}"))
         return
     for entry in entries:
-        path = Path(entry.path)
         if entry.is_dir(follow_symlinks=False):
-            _walk(path, found)
+            _walk(entry.path, found)
         elif entry.name.endswith(SUFFIXES):
-            if entry.is_symlink() and os.path.isdir(path):
-                continue
-            candidate = _candidate(path)
+            if entry.is_symlink():
+                if os.path.isdir(entry.path):
+                    continue
+                candidate = _candidate(entry.path)
+            elif entry.is_file(follow_symlinks=False):  # under a real folder, so its own path is real
+                candidate = Candidate(Path(entry.path))
+            else:
+                candidate = Candidate(Path(entry.path), "not a regular file")  # a FIFO would block the reader
             found.setdefault(candidate.path, candidate)
 
 
@@ -166,9 +170,9 @@ def find(paths: list[str]) -> list[Candidate]:
                 raise InputError(f"{text_of(raw)}: no such file, folder or glob match")
         for match in matches:
             if os.path.isdir(match):
-                _walk(Path(os.path.realpath(match)), found)
+                _walk(os.path.realpath(match), found)
             else:
-                candidate = _candidate(Path(match))  # a missing file fails later, recorded in raw.loads
+                candidate = _candidate(match)  # a missing file fails later, recorded in raw.loads
                 found.setdefault(candidate.path, candidate)
     return sorted(found.values(), key=lambda candidate: os.fsencode(candidate.path))
 
