@@ -100,7 +100,8 @@ class Plan:
     def alias(self, path: Path) -> str:
         """A plain name DuckDB can open for ``path`` (a symlink in a private folder, same compression suffix)."""
         if self.alias_dir is None:
-            self.alias_dir = Path(tempfile.mkdtemp(prefix="loaders-alias-"))
+            _sweep_aliases()
+            self.alias_dir = Path(tempfile.mkdtemp(prefix=f"loaders-alias-{os.getpid()}-"))
         link = self.alias_dir / f"{len(os.listdir(self.alias_dir))}{'.json.gz' if path.suffix == '.gz' else '.json'}"
         os.symlink(path, link)
         return str(link)
@@ -109,6 +110,18 @@ class Plan:
         if self.alias_dir is not None:
             shutil.rmtree(self.alias_dir, ignore_errors=True)
             self.alias_dir = None
+
+
+def _sweep_aliases() -> None:
+    """Remove alias folders left by loaders that were killed (``kill -9`` skips :meth:`Plan.close`)."""
+    for folder in Path(tempfile.gettempdir()).glob("loaders-alias-*-*"):
+        pid = folder.name.split("-")[2]
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (ValueError, OSError):  # not ours, or alive under another user
+            continue
 
 
 def _why(error: OSError, path: Path | str) -> str:
