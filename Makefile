@@ -20,7 +20,7 @@ SAMPLE_DAYS ?= 28
 SAMPLE_SEED ?= 42
 SAMPLE_BAD_FRACTION ?= 0.01
 
-.PHONY: help venv demo sample load build gx report chromium docs test lint pytest quality-report bench bench-gx bench-pipeline clean
+.PHONY: help venv demo sample load build gx report chromium docs test lint pytest quality-report bench bench-gx bench-pipeline fuzz clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -77,7 +77,10 @@ lint: venv ## ruff and sqlfluff
 	$(BIN)/sqlfluff lint models macros tests/dbt
 
 pytest: venv chromium
-	$(BIN)/pytest; rc=$$?; [ $$rc -eq 5 ] && { echo "pytest collected no tests"; exit 1; }; exit $$rc
+	$(BIN)/pytest -m "not fuzz"; rc=$$?; [ $$rc -eq 5 ] && { echo "pytest collected no tests"; exit 1; }; exit $$rc
+
+fuzz: venv ## The loader's property-based fuzz (tests/test_fuzz.py; --hypothesis-profile=nightly for a long run)
+	$(BIN)/pytest -m fuzz
 
 # The data-quality report CI keeps: GX over a freshly loaded sample (with injected bad data).
 QUALITY_WORK := .quality-sample

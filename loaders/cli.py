@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from datetime import datetime
@@ -90,11 +91,16 @@ def _run_load(args: argparse.Namespace) -> int:
     from loaders.schema import OutdatedWarehouse
     from loaders.warehouse import WarehouseInUse, WarehouseUnusable
 
-    db_path = args.db.resolve() if args.db else settings.warehouse_path()
-    bar = Progress(0, "loading")
-
     def say(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
+
+    try:
+        db_path = args.db.resolve() if args.db else settings.warehouse_path()
+    except (OSError, RuntimeError) as error:  # Python 3.11 raises RuntimeError for a symlink loop
+        named = args.db or os.environ.get("TELEMETRY_DB") or settings.DEFAULT_DB
+        say(f"error: warehouse path {text_of(named)}: {error}")
+        return EXIT_USAGE
+    bar = Progress(0, "loading")
 
     try:
         summary = load(args.paths, db_path, received_at=args.received_at, force=args.force, progress=bar,

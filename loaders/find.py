@@ -62,6 +62,8 @@ class InputFile:
     modified_at: datetime | None  # mtime, naive UTC to the microsecond; None if not representable
     uncompressed_bytes: int | None  # gzip ISIZE (mod 2**32) or the plain size; None if unknown
     scan_path: str = ""  # what DuckDB's reader opens: the path itself, or an alias when its name is not plain
+    #: whether a plain file's last byte is a newline (None for gzip: not known without inflating it all)
+    ends_with_newline: bool | None = None
 
     @property
     def is_gzip(self) -> bool:
@@ -100,7 +102,8 @@ class Plan:
     def alias(self, path: Path) -> str:
         """A plain name DuckDB can open for ``path`` (a symlink in a private folder, same compression suffix)."""
         if self.alias_dir is None:
-            self.alias_dir = Path(tempfile.mkdtemp(prefix="loaders-alias-"))
+            _sweep_aliases()
+            self.alias_dir = Path(tempfile.mkdtemp(prefix=f"loaders-alias-{os.getpid()}-"))
         link = self.alias_dir / f"{len(os.listdir(self.alias_dir))}{'.json.gz' if path.suffix == '.gz' else '.json'}"
         os.symlink(path, link)
         return str(link)
@@ -111,7 +114,19 @@ class Plan:
             self.alias_dir = None
 
 
-def _why(error: OSError, path: Path) -> str:
+def _sweep_aliases() -> None:
+    """Remove alias folders left by loaders that were killed (``kill -9`` skips :meth:`Plan.close`)."""
+    for folder in Path(tempfile.gettempdir()).glob("loaders-alias-*-*"):
+        pid = folder.name.split("-")[2]
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (ValueError, OSError):  # not ours, or alive under another user
+            continue
+
+
+def _why(error: OSError, path: Path | str) -> str:
     """A plain, one-line reason a file cannot be read."""
     if error.errno == errno.ELOOP:
         return "symlink loop (too many levels of symbolic links)"
@@ -120,7 +135,7 @@ def _why(error: OSError, path: Path) -> str:
     return f"{type(error).__name__}: {error.strerror or error}"
 
 
-def _candidate(path: Path) -> Candidate:
+def _candidate(path: Path | str) -> Candidate:
     absolute = Path(os.path.abspath(path))
     try:
         mode = os.stat(absolute).st_mode
@@ -131,22 +146,26 @@ def _candidate(path: Path) -> Candidate:
     return Candidate(Path(os.path.realpath(absolute)))
 
 
-def _walk(folder: Path, found: dict[Path, Candidate]) -> None:
-    """Files under ``folder`` with a known suffix. Symlinked files are followed, symlinked folders are not
-    (as ``find`` does), so a link back to a parent cannot loop."""
+def _walk(folder: str, found: dict[Path, Candidate]) -> None:
+    """Files under ``folder`` (a real path) with a known suffix. Symlinked files are followed, symlinked folders
+    are not (as ``find`` does), so a link back to a parent cannot loop."""
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: os.fsencode(entry.name))
     except OSError as error:
-        found.setdefault(folder, Candidate(folder, f"cannot list the folder: {_why(error, folder)}"))
+        found.setdefault(Path(folder), Candidate(Path(folder), f"cannot list the folder: {_why(error, folder)}"))
         return
     for entry in entries:
-        path = Path(entry.path)
         if entry.is_dir(follow_symlinks=False):
-            _walk(path, found)
+            _walk(entry.path, found)
         elif entry.name.endswith(SUFFIXES):
-            if entry.is_symlink() and os.path.isdir(path):
-                continue
-            candidate = _candidate(path)
+            if entry.is_symlink():
+                if os.path.isdir(entry.path):
+                    continue
+                candidate = _candidate(entry.path)
+            elif entry.is_file(follow_symlinks=False):  # under a real folder, so its own path is real
+                candidate = Candidate(Path(entry.path))
+            else:
+                candidate = Candidate(Path(entry.path), "not a regular file")  # a FIFO would block the reader
             found.setdefault(candidate.path, candidate)
 
 
@@ -166,9 +185,9 @@ def find(paths: list[str]) -> list[Candidate]:
                 raise InputError(f"{text_of(raw)}: no such file, folder or glob match")
         for match in matches:
             if os.path.isdir(match):
-                _walk(Path(os.path.realpath(match)), found)
+                _walk(os.path.realpath(match), found)
             else:
-                candidate = _candidate(Path(match))  # a missing file fails later, recorded in raw.loads
+                candidate = _candidate(match)  # a missing file fails later, recorded in raw.loads
                 found.setdefault(candidate.path, candidate)
     return sorted(found.values(), key=lambda candidate: os.fsencode(candidate.path))
 
@@ -199,7 +218,8 @@ def describe(path: Path) -> InputFile:
     # gzip's trailer holds the uncompressed size modulo 2**32 (ISIZE)
     gzip_size = struct.unpack("<I", tail)[0] if len(tail) == 4 else None
     uncompressed = gzip_size if path.suffix == ".gz" else size
-    return InputFile(path, size, digest.hexdigest(), _mtime(st), uncompressed, str(path))
+    ends = None if path.suffix == ".gz" else tail.endswith(b"\n")
+    return InputFile(path, size, digest.hexdigest(), _mtime(st), uncompressed, str(path), ends)
 
 
 KNOWN = """

@@ -65,12 +65,21 @@ def is_one_value(text: str) -> bool:
     return bool(tokens) and _close(tokens, 0) == len(tokens) - 1
 
 
+def _plain(name: str) -> str:
+    """A key as compared with the secret's: its ASCII letters only, lower case. A damaged key (``wri<TAB>teKey``,
+    an invalid byte after it, ``write_key``) still carries the secret, so it is masked too."""
+    return "".join(char for char in name.lower() if "a" <= char <= "z")
+
+
 def _key_name(token: str) -> str | None:
-    try:
-        name = json.loads(token)
-    except ValueError:
-        return None
-    return name if isinstance(name, str) else None
+    """A key token decoded; a damaged one (a control character inside an escape) is decoded without it."""
+    for candidate in (token, "".join(char for char in token if ord(char) >= 32)):
+        try:
+            name = json.loads(candidate, strict=False)  # strict=False: a raw control character still decodes
+        except ValueError:
+            continue
+        return name if isinstance(name, str) else None
+    return None
 
 
 @dataclass(frozen=True)
@@ -119,7 +128,7 @@ def _secret_members(tokens: list[Token]) -> list[tuple[int, int]]:
         if index <= skip_until or not token.text.startswith('"') or tokens[index + 1].text != ":":
             continue
         name = _key_name(token.text)
-        if name is not None and name.lower() == SECRET:
+        if name is not None and _plain(name) == SECRET:
             end = _value_end(tokens, index + 2) if index + 2 < len(tokens) else index + 1
             spans.append((index, end))
             skip_until = end
@@ -131,11 +140,18 @@ def has_secret(text: str) -> bool:
 
 
 def mask_secret(text: str) -> str:
-    """Any text (valid JSON or not) with the value of every secret-key member replaced by ``"***"``."""
+    """Any text (valid JSON or not) with the value of every secret-key member replaced by ``"***"``.
+
+    In text that is not JSON the value may not end where a string token ends (a stray quote, an invalid byte
+    before an escaped one): the mask runs on to the next ``,``, ``}`` or ``]``, so no part of it is kept.
+    """
     tokens = _tokens(text)
     for key, end in reversed(_secret_members(tokens)):
-        if key + 2 < len(tokens):
-            text = text[: tokens[key + 2].start] + MASK + text[tokens[end].end :]
+        if key + 2 >= len(tokens):
+            continue
+        while end + 1 < len(tokens) and tokens[end + 1].text not in (",", "}", "]"):
+            end = _value_end(tokens, end + 1)
+        text = text[: tokens[key + 2].start] + MASK + text[tokens[end].end :]
     return text
 
 

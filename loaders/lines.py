@@ -2,7 +2,7 @@
 
 A line is accepted for classification only if it is UTF-8, at most ``MAX_LINE_BYTES``, at most
 ``MAX_DEPTH`` deep and RFC 8259 JSON (no ``NaN``/``Infinity``, no trailing commas, no raw control
-characters, no unpaired surrogate escapes). The secret key's value is masked in what is kept. Whole-file documents (an array, a batch body) are split into their elements here.
+characters, no unpaired surrogate escapes). The secret key's value is masked in what is kept.
 """
 
 from __future__ import annotations
@@ -47,10 +47,10 @@ def _has_control(text: str) -> bool:
 
 def _bad(reason: str, detail: str, text: str, raw: bytes | None) -> Bad:
     """A reject: its text and (where text cannot hold them exactly) bytes, with the secret masked."""
-    masked = jsontext.mask_secret(text)
-    if raw is not None:
-        raw = jsontext.mask_secret(raw.decode("latin-1")).encode("latin-1")
-    return Bad(reason, detail, masked, raw)
+    if raw is None:
+        return Bad(reason, detail, jsontext.mask_secret(text))
+    raw = jsontext.mask_secret(raw.decode("latin-1")).encode("latin-1")  # masked where the bytes say
+    return Bad(reason, detail, jsontext.mask_secret(raw.decode("utf-8", "backslashreplace")), raw)
 
 
 def check_text(text: str, raw: bytes | None = None, strict: bool = False) -> Good | Bad:

@@ -74,9 +74,10 @@ def unclean_files(con: duckdb.DuckDBPyConnection, files: dict[int, InputFile]) -
     unclean = {}
     for idx, info in files.items():
         scanned, text_bytes, document = seen.get(idx, (Scanned(), 0, False))
-        # Exactly the text DuckDB read plus one newline per line: a file whose last line lacks its newline takes
-        # the slow path too (allowing for it would let one blank line pass unseen and shift line numbers).
-        sizes = {text_bytes}
+        # The text DuckDB read plus one newline per line. A plain file whose last line lacks its newline takes
+        # the slow path (one blank line would add up to the same size and shift the line numbers); for a gzip
+        # file the last byte is not known cheaply, so that one case is read as if it had its final newline.
+        sizes = {text_bytes} if info.ends_with_newline is not False else set()
         if info.is_gzip:
             sizes = {size % (1 << 32) for size in sizes}
         if scanned.bad or document or info.uncompressed_bytes not in sizes or os.environ.get(FORCE_SLOW):

@@ -138,8 +138,7 @@ select
     to_json(map_from_entries(
         list_filter([{", ".join(entries)}], entry -> entry is not null
                     and not coalesce(list_contains(json_keys(extra), entry.key), false))
-        || coalesce(list_transform(json_keys(extra),
-                                   name -> {{'key': name, 'value': extra -> ('$.' || to_json(name))}}), [])
+        || coalesce((select list({{'key': key, 'value': value::json}}) from json_each(raw.events.extra)), [])
     )) as message
 from raw.events
 """
