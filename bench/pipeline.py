@@ -77,11 +77,14 @@ def pipeline_steps(days: list[Path], work: Path, env: dict[str, str], label: str
     """Load ``days``, dbt build, GX; GX exit 1 (an expectation failed on the sample's bad data) is a result."""
     db = env["TELEMETRY_DB"]
     dbt_paths = ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
-    return [
+    steps = [
         run(f"{label} load", [sys.executable, "-m", "loaders", "load", *map(str, days), "--db", db], env),
         run(f"{label} dbt build", [str(DBT), "build", *dbt_paths], env),
-        run(f"{label} GX", [sys.executable, "-m", "expectations", "--out", str(work / "gx")], env, (0, 1)),
     ]
+    # each node's time, for a look at where the build went
+    shutil.copy(work / "target" / "run_results.json", work / f"run_results_{label}.json")
+    steps.append(run(f"{label} GX", [sys.executable, "-m", "expectations", "--out", str(work / "gx")], env, (0, 1)))
+    return steps
 
 
 def verdict(ok: bool) -> str:
