@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/pipeline.py                               # 10M events over 60 days (the targets)
     nice .venv/bin/python bench/pipeline.py --events 1000000 --days 60
+    .venv/bin/python bench/pipeline.py --archive DIR                 # an archive generated before (read only)
 
 Generates a Segment archive with the project's generator (or reuses one made with the same arguments),
 holds back its last day, and in a fresh warehouse times, each as its own process: the load of the other
@@ -77,11 +78,14 @@ def pipeline_steps(days: list[Path], work: Path, env: dict[str, str], label: str
     """Load ``days``, dbt build, GX; GX exit 1 (an expectation failed on the sample's bad data) is a result."""
     db = env["TELEMETRY_DB"]
     dbt_paths = ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
-    return [
+    steps = [
         run(f"{label} load", [sys.executable, "-m", "loaders", "load", *map(str, days), "--db", db], env),
         run(f"{label} dbt build", [str(DBT), "build", *dbt_paths], env),
-        run(f"{label} GX", [sys.executable, "-m", "expectations", "--out", str(work / "gx")], env, (0, 1)),
     ]
+    # each node's time, for a look at where the build went
+    shutil.copy(work / "target" / "run_results.json", work / f"run_results_{label}.json")
+    steps.append(run(f"{label} GX", [sys.executable, "-m", "expectations", "--out", str(work / "gx")], env, (0, 1)))
+    return steps
 
 
 def verdict(ok: bool) -> str:
@@ -118,12 +122,18 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--bad-fraction", type=float, default=0.001)
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out", help="archives and warehouses")
+    parser.add_argument("--archive", type=Path, help="use this generated archive (read only) instead of generating")
     args = parser.parse_args()
     if args.days < 2:
         parser.error("--days must be at least 2 (the last day is held back for the nightly step)")
-    folder = archive(args.out, args.events, args.days, args.seed, args.bad_fraction)
+    if args.archive:
+        manifest = json.loads((args.archive / "manifest.json").read_text())
+        args.events, args.days = manifest["events"], manifest["days"]
+        folder = args.archive
+    else:
+        folder = archive(args.out, args.events, args.days, args.seed, args.bad_fraction)
     days = sorted(path for path in (folder / "segment-logs").glob("*/*") if path.is_dir())
-    work = folder / "run"
+    work = args.out / f"pipeline_{args.events}_{args.days}" / "run"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     db = work / "warehouse.duckdb"

@@ -28,3 +28,26 @@
 {% macro duckdb__replace_strategy() -%}
     delete+insert
 {%- endmacro %}
+
+{#- The select of an incremental model's last CTE: of the recomputed rows in `cte`, only those that are new
+    or differ from the model's current row with the same `key`. Rows a new load did not change are then
+    neither deleted nor written again (a replaced model recomputes whole installations, most of whose
+    rows stay the same). -#}
+{% macro changed_rows(cte, key) -%}
+    select {{ cte }}.*
+    from {{ cte }}
+    left join {{ this }} as this_model
+        on {{ cte }}.{{ key }} = this_model.{{ key }}
+    where
+        this_model.{{ key }} is null
+        or {{ rows_differ(cte, 'this_model') }}
+{%- endmacro %}
+
+{#- True when two rows of the same columns differ in any column (nulls compare equal). -#}
+{% macro rows_differ(left_alias, right_alias) -%}
+    {{ adapter.dispatch('rows_differ', 'rasa_telemetry')(left_alias, right_alias) }}
+{%- endmacro %}
+
+{% macro duckdb__rows_differ(left_alias, right_alias) -%}
+    {{ left_alias }} is distinct from {{ right_alias }}
+{%- endmacro %}

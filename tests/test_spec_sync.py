@@ -51,6 +51,7 @@ def test_a_seed_change_changes_the_generated_files(tmp_path: Path) -> None:
     assert "where\n        event = 'Brand New Event'" in found["models/staging/stg_telemetry__brand_new_event.sql"]
     assert "expectations/suites/brand_new_event.json" in found
     assert "ref('stg_telemetry__brand_new_event')" in found["models/quality/quality_property_type_violations.sql"]
+    assert "{input: ref('stg_telemetry__brand_new_event'), rows: []}" in found["models/quality/_quality__models.yml"]
     changed_paths = {path for path, text in found.items() if current.get(path) != text}
     assert "models/staging/stg_telemetry__training_started.sql" not in changed_paths
 

@@ -8,7 +8,8 @@ type map (:mod:`common.json_types`) and the reject reasons (:mod:`common.reasons
 - ``expectations/suites/*.json`` (the GX suites, built by :mod:`expectations.suites`);
 - generated blocks in hand-written files: DuckDB's typing rules in ``macros/json.sql``, the reject
   reasons in ``models/staging/_staging__sources.yml`` and ``README.md``, the per-event staging models
-  in the quality models that read them all.
+  in the quality models that read them all
+  and in the inputs of the quality unit test.
 
 The generator owns ``models/staging/stg_telemetry__*.sql`` and ``expectations/suites/*.json``: such a file
 it does not generate (an event removed from the seed) is stale and removed.
@@ -59,6 +60,8 @@ def outputs(root: Path = REPO_ROOT, spec_path: Path = SPEC_PATH) -> list[Output]
         found.append(Output(path, fill((root / path).read_text(encoding="utf-8"))))
     for path in blocks.EVENT_MODEL_READERS:
         found.append(Output(path, blocks.event_models((root / path).read_text(encoding="utf-8"), path, spec_path)))
+    quality_yml = (root / blocks.QUALITY_YML).read_text(encoding="utf-8")
+    found.append(Output(blocks.QUALITY_YML, blocks.unit_test_inputs(quality_yml, spec_path)))
     return found
 
 

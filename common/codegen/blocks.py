@@ -8,6 +8,7 @@ quality models that read all of them. The rest of those files is written by hand
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from common.reasons import REJECT_REASONS
@@ -16,6 +17,7 @@ from common.spec import SPEC_PATH, event_slug, events
 SOURCES_PATH = "models/staging/_staging__sources.yml"
 README_PATH = "README.md"
 NAME = "reject_reasons"
+QUALITY_YML = "models/quality/_quality__models.yml"
 #: the models that read every per-event staging model
 EVENT_MODEL_READERS = (
     "models/quality/quality_property_type_violations.sql",
@@ -58,3 +60,12 @@ def event_models(current: str, where: str, spec_path: Path = SPEC_PATH) -> str:
     refs = [f"    ref('stg_telemetry__{event_slug(event)}')," for event in events(spec_path)]
     body = ["{%- set event_models = [", *refs, "] -%}"]
     return replace_block(current, "{#- BEGIN GENERATED event_models", "{#- END GENERATED event_models", body, where)
+
+
+def unit_test_inputs(current: str, spec_path: Path = SPEC_PATH) -> str:
+    """The quality unit test's empty inputs: every per-event model the test does not give rows for."""
+    begin, end = "# BEGIN GENERATED unit_test_inputs", "# END GENERATED unit_test_inputs"
+    given = set(re.findall(r"input: ref\('(stg_telemetry__\w+)'\)", current[: current.find(begin)]))
+    models = [f"stg_telemetry__{event_slug(event)}" for event in events(spec_path)]
+    body = [f"- {{input: ref('{model}'), rows: []}}" for model in models if model not in given]
+    return replace_block(current, begin, end, body, QUALITY_YML)

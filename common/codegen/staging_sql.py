@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from common.codegen.envelope import ENVELOPE, PROPERTIES, RAW_COLUMNS, EnvelopeColumn
+from common.codegen.envelope import ENVELOPE, PROPERTIES, RAW_COLUMNS, EnvelopeColumn, event_envelope
 from common.json_types import SQL_TYPES
 from common.spec import PropertySpec, event_slug
 
@@ -148,7 +148,7 @@ def event_model(event: str, specs: tuple[PropertySpec, ...]) -> str:
         (spec.property, f"{{{{ typed_property({sql_literal(spec.property)}, {sql_literal(spec.json_type)}) }}}}")
         for spec in specs
     ]
-    final = [(column.name, column.name, column.group) for column in ENVELOPE]
+    final = [(column.name, column.name, column.group) for column in event_envelope()]
     for spec in specs:
         final.append((spec.property, spec.property, "properties, typed per the spec"))
         if spec.json_type == "array<object>":
@@ -168,8 +168,8 @@ def event_model(event: str, specs: tuple[PropertySpec, ...]) -> str:
     type_map = ", ".join(f"{json_type} -> {SQL_TYPES[json_type].lower()}" for json_type in used)
     return f"""\
 {GENERATED.format(source=SPEC_SOURCE)}
--- One row per {sql_literal(event)} event (grain: message_id): the envelope of stg_telemetry__events
--- plus one column per spec property, NULL when its JSON type does not match the spec.
+-- One row per {sql_literal(event)} event (grain: message_id): the keys and main envelope columns of
+-- stg_telemetry__events plus one column per spec property, NULL when its JSON type does not match the spec.
 {CONFIG}
 
 with source as (

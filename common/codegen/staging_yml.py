@@ -10,7 +10,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from common.codegen.envelope import ENVELOPE, PROPERTIES, QUALITY_COLUMNS
+from common.codegen.envelope import (
+    ENVELOPE,
+    EVENT_ENVELOPE,
+    PROPERTIES,
+    QUALITY_COLUMNS,
+    EnvelopeColumn,
+    event_envelope,
+)
 from common.codegen.staging_sql import model_name
 from common.json_types import SQL_TYPES
 from common.spec import SPEC_PATH, PropertySpec, events
@@ -55,9 +62,9 @@ def _doc(name: str) -> str:
     return "{{ doc('" + name + "') }}"
 
 
-def _envelope_columns() -> list[str]:
+def _envelope_columns(columns: tuple[EnvelopeColumn, ...] = ENVELOPE) -> list[str]:
     lines: list[str] = []
-    for column in ENVELOPE:
+    for column in columns:
         lines += _column(
             column.name, column.sql_type, _doc(column.name), PK_TESTS if column.name == "message_id" else None
         )
@@ -113,14 +120,15 @@ def _event_model(event: str, specs: tuple[PropertySpec, ...]) -> list[str]:
     versions = next((s.rasa_versions for s in specs if s.property == "metrics_id"), specs[0].rasa_versions)
     own = [s.property for s in specs if s.property != "metrics_id"]
     description = (
-        f"One row per '{event}' event (grain: message_id), sent by Rasa {versions}: the envelope of "
-        "stg_telemetry__events plus one column per spec property, named as the property and typed per the seed "
+        f"One row per '{event}' event (grain: message_id), sent by Rasa {versions}: the envelope columns "
+        f"{', '.join(EVENT_ENVELOPE)} of stg_telemetry__events (the rest is one join on message_id away) "
+        "plus one column per spec property, named as the property and typed per the seed "
         "telemetry_event_properties (NULL when the JSON type does not match), and what typing found. "
         + (f"Properties: {', '.join(own)}, metrics_id. " if own else "Only metrics_id, no own properties. ")
         + "An incremental table on load_id (append): `properties` is parsed once, when its load arrives. "
         "After a seed change, rebuild with `dbt build --full-refresh` so earlier loads are typed anew."
     )
-    lines = _model_header(model_name(event), description) + _envelope_columns()
+    lines = _model_header(model_name(event), description) + _envelope_columns(event_envelope())
     for spec in specs:
         sql_type = SQL_TYPES[spec.json_type].lower()
         lines += _column(spec.property, sql_type, _property_description(spec), _accepted_values(spec))

@@ -213,7 +213,7 @@ children_counts as (
 
 ),
 
-final as (
+placed_runs as (
 
     select
         windows.training_id,
@@ -232,6 +232,16 @@ final as (
         on windows.training_id = parents.training_id
     left join children_counts
         on windows.training_id = children_counts.training_id
+
+),
+
+final as (
+
+    {% if is_incremental() %}
+        {{ changed_rows('placed_runs', 'training_id') }}
+    {% else %}
+        select * from placed_runs
+    {% endif %}
 
 )
 

@@ -121,7 +121,11 @@ joined as (
 
 final as (
 
-    select * from joined
+    {% if is_incremental() %}
+        {{ changed_rows('joined', 'training_id') }}
+    {% else %}
+        select * from joined
+    {% endif %}
 
 )
 
