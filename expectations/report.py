@@ -2,8 +2,8 @@
 
 The summary states cumulative results: every count covers all the rows validated since the last full
 run, and pass/fail is decided on those counts (``results.py``). It also says what this run validated
-(mode, loads, new rows). Data Docs show this run's batches only: GX's result pages of the suites that
-had new rows (``gx_batch.<suite>`` in an incremental run).
+(mode, loads, new rows). Data Docs show the batches of the latest run that had new rows: GX's result
+pages of the suites it validated (``select * from gx.<suite> where <its loads>``).
 """
 
 from __future__ import annotations
@@ -110,7 +110,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"**{verdict}**: {report['suites_evaluated'] - report['suites_failed']} of "
         f"{report['suites_evaluated']} suites passed. Warehouse `{report['warehouse']}`, run {report['run_at']}.",
         "",
-        _scope(report) + " Pass/fail is decided on the cumulative counts; Data Docs show this run's batches only.",
+        _scope(report) + " Pass/fail is decided on the cumulative counts; Data Docs show the batches of the latest "
+        "run that had new rows.",
         "",
         "| suite | event | rows | new | result | failed / evaluated |",
         "|---|---|---:|---:|---|---:|",
@@ -229,7 +230,8 @@ def index_html(report: dict[str, Any], docs_dir: Path) -> str:
         f"{verdict}: {report['suites_evaluated'] - report['suites_failed']} of "
         f"{report['suites_evaluated']} suites passed.</p><p>Warehouse <code>{esc(report['warehouse'])}</code>, "
         f"run {esc(report['run_at'])}. {esc(_scope(report))} Results and pass/fail are cumulative; the validation "
-        "result pages show this run's batches only. Thresholds are explained in expectations/README.md.</p>"
+        "result pages show the batches of the latest run that had new rows. Thresholds are explained in "
+        "expectations/README.md.</p>"
         "<table><tr><th>suite (validation result)</th><th>event</th><th>rows</th><th>new</th><th>result</th>"
         "<th>failed / evaluated</th><th>unexpected values</th><th>definition</th></tr>"
         + "".join(rows)
