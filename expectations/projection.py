@@ -12,9 +12,16 @@ Speed (writing a column costs more than reading one, and strings cost most):
 - An event with a large share of the rows (``OWN_PASS_SHARE``) gets its own pass straight into its
   table: ``where event = ...``, one multi-path ``json_type`` and one multi-path ``json_extract_string``
   over ``properties``, no column written that the suite does not read.
-- The remaining (small) events share one pass into ``gx._small_events``, whose slot columns are shared
+- The remaining (small) events share one pass into ``<schema>._small_events``, whose slot columns are shared
   by those events (``t_i``: the JSON type of the row's own event's i-th property as a 1-byte ENUM,
   ``v_i``: the text of its i-th valued property); each of their tables is then cut from it.
+
+A run projects a :class:`Batch` of raw.events: every row (a full run: ``gx`` is rebuilt), or the rows
+of the loads not projected yet, appended to the ``gx`` tables (an incremental run, ``state.py``). Every
+table keeps each row's ``load_id``, so GX validates the batch as ``where load_id ...`` and a run that
+failed after projecting is undone by deleting its loads' rows. Every pass filters on ``load_id``, which
+DuckDB prunes by row group (loads are appended in order), so a nightly run reads only the new rows, plus
+the ``message_id`` column of every row (uniqueness spans all loads).
 
 GX runs only aggregate queries over the ``gx.<suite>`` tables (pushdown), never over the JSON. The
 statements stream, so memory stays under the connection's limit.
@@ -22,6 +29,7 @@ statements stream, so memory stays under the connection's limit.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -38,9 +46,11 @@ _KINDS = ("BIGINT", "UBIGINT", "DOUBLE", "VARCHAR", "BOOLEAN", "ARRAY", "OBJECT"
 #: others share one. A pass reads all of ``properties`` whatever it keeps, so a small event is cheaper
 #: to cut from the shared table than to scan for.
 OWN_PASS_SHARE = 0.05
-SMALL_EVENTS = f"{GX_SCHEMA}._small_events"
-#: The raw.events columns a per-event table carries besides its slots (the GX sample ids).
-SLOT_ENVELOPE = ("message_id",)
+SMALL_EVENTS = "_small_events"
+#: The raw.events columns a per-event table carries besides its slots (the GX sample ids, the load).
+SLOT_ENVELOPE = ("message_id", "load_id")
+#: Every ``gx`` table's last column: the load of the row (not validated; it selects a run's batch).
+LINEAGE = "load_id"
 
 #: The JSON type of a stored JSON value from its first byte; ``json_type`` only for numbers (and
 #: anything else), which need the whole token. Exact for valid JSON, and saves a parse of every row.
@@ -49,10 +59,14 @@ _ROOT_TYPE = (
     "when 't' then 'BOOLEAN' when 'f' then 'BOOLEAN' when 'n' then 'NULL' else json_type(properties) end"
 )
 
-#: SQL for the envelope suite's columns, over the landed row joined to the duplicate ids.
+#: SQL for the envelope suite's columns, over the landed row joined to its copy number.
+#: ``message_id_copies`` counts the copies of the row's ``message_id`` landed up to and including this row
+#: (in ``load_id``, ``line_number``, ``record_index`` order): 1 for the first copy, 2 for the second. So a
+#: duplicated id makes every copy after the first unexpected, and a later load's copy of an id validated
+#: earlier is caught in the run that projects it, without re-validating the earlier row.
 ENVELOPE_SQL: dict[str, str] = {
     "message_id": "landed.message_id",
-    "message_id_copies": "coalesce(duplicates.copies, 1)",
+    "message_id_copies": "coalesce(copies.copy, 1)",
     "event_at": "landed.event_at",
     "user_id_is_hex32": f"regexp_full_match(landed.user_id, {_HEX32})",
     "metrics_id_matches_user_id": "landed.metrics_id = landed.user_id",
@@ -76,6 +90,27 @@ def json_path(key: str) -> str:
 
 
 CONTEXT_PATHS = [json_path("project"), json_path("directory")]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The raw.events rows a run projects: those of ``load_ids`` (None: every row, a full run)."""
+
+    load_ids: tuple[int, ...] | None = None
+
+    @property
+    def where(self) -> str:
+        """A predicate over raw.events: ``load_id`` ranges, which DuckDB prunes by row group."""
+        if self.load_ids is None:
+            return "true"
+        ids = sorted(set(self.load_ids))
+        ranges: list[list[int]] = []
+        for load_id in ids:
+            if ranges and load_id == ranges[-1][1] + 1:
+                ranges[-1][1] = load_id
+            else:
+                ranges.append([load_id, load_id])
+        return "(" + (" or ".join(f"load_id between {low} and {high}" for low, high in ranges) or "false") + ")"
 
 
 def _plan(suite: dict[str, Any]) -> tuple[list[tuple[str, str, str]], list[str], list[str]]:
@@ -114,7 +149,7 @@ def _suite_exprs(suite: dict[str, Any]) -> list[tuple[str, str]]:
     exprs = []
     for column, kind, prop in columns:
         if kind == "envelope":
-            if prop not in SLOT_ENVELOPE:
+            if prop not in SLOT_ENVELOPE or prop == LINEAGE:
                 raise ValueError(f"suite {suite['name']}: envelope column {prop!r} is only in the envelope suite")
             expr = prop
         elif kind == "json_type":
@@ -124,10 +159,10 @@ def _suite_exprs(suite: dict[str, Any]) -> list[tuple[str, str]]:
         else:
             expr = f"case when {type_slot[prop]} = 'VARCHAR' then {value_slot[prop]} end"
         exprs.append((column, expr))
-    return exprs
+    return [*exprs, (LINEAGE, LINEAGE)]
 
 
-def slots_sql(suites: list[dict[str, Any]]) -> str:
+def slots_sql(suites: list[dict[str, Any]], where: str = "true") -> str:
     """One pass over the rows of the suites' events: ``event``, ``SLOT_ENVELOPE`` and slot columns.
 
     Per row, ``json_type(properties, [paths])`` and ``json_extract_string(properties, [paths])`` read the
@@ -142,44 +177,69 @@ def slots_sql(suites: list[dict[str, Any]]) -> str:
         event, typed, valued = plans[0]
         types = f"json_type(properties, {_paths(typed)})"
         vals = f"json_extract_string(properties, {_paths(valued)})"
-        where = f"event = {event}"
+        event_filter = f"event = {event}"
     else:
         types = "case event " + " ".join(f"when {e} then json_type(properties, {_paths(t)})" for e, t, _ in plans)
         vals = "case event " + " ".join(
             f"when {e} then json_extract_string(properties, {_paths(v)})" for e, _, v in plans if v
         )
         types, vals = types + " end", vals + " end"
-        where = f"event in ({', '.join(event for event, _, _ in plans)})"
+        event_filter = f"event in ({', '.join(event for event, _, _ in plans)})"
     selected = ["event", *SLOT_ENVELOPE]
     selected += [f"types[{index}]::{JSON_KIND} as {_type_slot(index)}" for index in range(1, type_slots + 1)]
     selected += [f"vals[{index}] as {_value_slot(index)}" for index in range(1, value_slots + 1)]
     inner = f"event, {', '.join(SLOT_ENVELOPE)}, {types} as types" + (f", {vals} as vals" if value_slots else "")
-    return f"select {', '.join(selected)} from (select {inner} from raw.events where {where}) as landed"
+    landed = f"select {inner} from raw.events where {event_filter} and {where}"
+    return f"select {', '.join(selected)} from ({landed}) as landed"
 
 
-def envelope_sql(suite: dict[str, Any]) -> str:
-    """``gx.envelope``: one row per landed message with the envelope checks, in one pass over raw.events."""
-    columns = ", ".join(f"{ENVELOPE_SQL[column]} as {quote_ident(column)}" for column in suite["meta"]["projection"])
+def envelope_sql(suite: dict[str, Any], batch: Batch) -> str:
+    """The ``envelope`` rows of the batch: one per landed message, with the envelope checks.
+
+    One pass over the batch's rows, joined to the copy numbers of the ids that occur more than once in
+    raw.events. In an incremental run only ids of the batch are counted (a semi-join over every row's
+    ``message_id``), so a copy in an earlier load is still seen.
+    """
+    columns = [f"{ENVELOPE_SQL[column]} as {quote_ident(column)}" for column in suite["meta"]["projection"]]
+    columns.append(f"landed.{LINEAGE}")
+    in_batch = ""
+    if batch.load_ids is not None:
+        in_batch = f"where message_id in (select message_id from raw.events where {batch.where})\n"
     return (
-        f"create table {GX_SCHEMA}.{quote_ident(suite['name'])} as\n"
-        f"with duplicates as (\n"
-        f"    select message_id, count(*) as copies from raw.events group by message_id having count(*) > 1\n"
+        f"with duplicated as (\n"
+        f"    select message_id from raw.events\n"
+        f"    {in_batch}"
+        f"    group by message_id having count(*) > 1\n"
+        f"),\n"
+        f"copies as (\n"
+        f"    select rowid as row_id, row_number() over (\n"
+        f"        partition by message_id order by load_id, line_number, record_index, rowid\n"
+        f"    ) as copy\n"
+        f"    from raw.events where message_id in (select message_id from duplicated)\n"
         f")\n"
-        f"select {columns}\n"
+        f"select {', '.join(columns)}\n"
         f"from (\n"
-        f"    select message_id, event_at, user_id, {_ROOT_TYPE} as root_type,\n"
+        f"    select rowid as row_id, message_id, {LINEAGE}, event_at, user_id, {_ROOT_TYPE} as root_type,\n"
         f"        json_extract_string(properties, {json_path('metrics_id')}) as metrics_id,\n"
         f"        json_extract_string(context, [{', '.join(CONTEXT_PATHS)}]) as ctx\n"
-        f"    from raw.events\n"
+        f"    from raw.events where {batch.where}\n"
         f") as landed\n"
-        f"left join duplicates on landed.message_id = duplicates.message_id"
+        f"left join copies on landed.row_id = copies.row_id"
     )
 
 
-def suite_relation_sql(suite: dict[str, Any], source: str) -> str:
-    """``gx.<suite>``: the suite's columns, named and typed, from its event's slot columns in ``source``."""
+def suite_select(suite: dict[str, Any], source: str) -> str:
+    """A per-event suite's rows: its columns, named and typed, from its event's slot columns in ``source``."""
     columns = ", ".join(f"{expr} as {quote_ident(column)}" for column, expr in _suite_exprs(suite))
-    return f"create table {GX_SCHEMA}.{quote_ident(suite['name'])} as select {columns} from {source}"
+    return f"select {columns} from {source}"
+
+
+def write_sql(name: str, select: str, batch: Batch) -> str:
+    """``gx.<name>`` from ``select``: created by a full run, appended to by an incremental one."""
+    table = f"{GX_SCHEMA}.{quote_ident(name)}"
+    if batch.load_ids is None:
+        return f"create table {table} as\n{select}"
+    return f"insert into {table} by name\nselect * from (\n{select}\n) as batch"
 
 
 def own_pass(counts: dict[str, int]) -> set[str]:
@@ -188,30 +248,48 @@ def own_pass(counts: dict[str, int]) -> set[str]:
     return {event for event, rows in counts.items() if total and rows >= OWN_PASS_SHARE * total}
 
 
-def materialize(con: duckdb.DuckDBPyConnection, suites: list[dict[str, Any]]) -> dict[str, int]:
-    """Rebuild the ``gx`` schema, one table per suite; row counts by suite."""
-    con.execute(f"drop schema if exists {GX_SCHEMA} cascade")
-    con.execute(f"create schema {GX_SCHEMA}")
-    con.execute(f"create type {JSON_KIND} as enum ({', '.join(quote_str(kind) for kind in _KINDS)})")
-    found = con.execute("select event, count(*) from raw.events group by event").fetchall()
+def reset(con: duckdb.DuckDBPyConnection, suites: list[dict[str, Any]], batch: Batch) -> None:
+    """A full run drops and recreates ``gx``; an incremental one deletes rows of the batch's loads that a
+    run which failed after projecting left behind (loads are only recorded as validated when a run commits).
+    """
+    if batch.load_ids is None:
+        con.execute(f"drop schema if exists {GX_SCHEMA} cascade")
+        con.execute(f"create schema {GX_SCHEMA}")
+        con.execute(f"create type {JSON_KIND} as enum ({', '.join(quote_str(kind) for kind in _KINDS)})")
+        return
+    for suite in suites:
+        con.execute(f"delete from {GX_SCHEMA}.{quote_ident(suite['name'])} where {batch.where}")
+
+
+#: A full run: every row of raw.events.
+EVERY_ROW = Batch()
+
+
+def materialize(
+    con: duckdb.DuckDBPyConnection, suites: list[dict[str, Any]], batch: Batch = EVERY_ROW
+) -> dict[str, int]:
+    """Project the batch's rows into ``gx.<suite>``, one table per suite; the batch's row counts by suite."""
+    reset(con, suites, batch)
+    found = con.execute(f"select event, count(*) from raw.events where {batch.where} group by event").fetchall()
     counts = {str(event): int(rows) for event, rows in found}
     big = own_pass(counts)
     small = [suite for suite in suites if suite["name"] != ENVELOPE and suite["meta"]["event"] not in big]
     shared = {suite["name"] for suite in small} if len(small) > 1 else set()  # one small event: its own pass
+    small_events = f"{GX_SCHEMA}.{SMALL_EVENTS}"
     if shared:
-        con.execute(f"create table {SMALL_EVENTS} as {slots_sql(small)}")
+        con.execute(f"create table {small_events} as {slots_sql(small, batch.where)}")
     rows: dict[str, int] = {}
     for suite in suites:
         if suite["name"] == ENVELOPE:
-            con.execute(envelope_sql(suite))
+            con.execute(write_sql(suite["name"], envelope_sql(suite, batch), batch))
             rows[suite["name"]] = sum(counts.values())
             continue
         event = suite["meta"]["event"]
         if suite["name"] in shared:
-            source = f"{SMALL_EVENTS} where event = {quote_str(event)}"
+            source = f"{small_events} where event = {quote_str(event)}"
         else:
-            source = f"({slots_sql([suite])}) as slots"
-        con.execute(suite_relation_sql(suite, source))
+            source = f"({slots_sql([suite], batch.where)}) as slots"
+        con.execute(write_sql(suite["name"], suite_select(suite, source), batch))
         rows[suite["name"]] = counts.get(event, 0)
-    con.execute(f"drop table if exists {SMALL_EVENTS}")
+    con.execute(f"drop table if exists {small_events}")
     return rows

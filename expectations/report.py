@@ -1,4 +1,10 @@
-"""The data-quality report: ``summary.json``, ``summary.md`` and offline-clean Data Docs."""
+"""The data-quality report: ``summary.json``, ``summary.md`` and offline-clean Data Docs.
+
+The summary states cumulative results: every count covers all the rows validated since the last full
+run, and pass/fail is decided on those counts (``results.py``). It also says what this run validated
+(mode, loads, new rows). Data Docs show the batches of the latest run that had new rows: GX's result
+pages of the suites it validated (``select * from gx.<suite> where <its loads>``).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from expectations.runner import SuiteOutcome
+from expectations.results import SuiteOutcome
+from expectations.state import Plan
 
 MD_SAMPLES = 3
 
@@ -29,11 +36,25 @@ def type_violations(suites: list[SuiteOutcome]) -> dict[str, dict[str, int]]:
     return found
 
 
-def summary(suites: list[SuiteOutcome], rows: dict[str, int], db: Path, run_at: str) -> dict[str, Any]:
+def existing_page(docs_dir: Path, suite: str) -> str | None:
+    """The validation page a suite has in ``docs_dir`` (left by the last run that validated it), if any."""
+    found = sorted((docs_dir / "validations" / suite).rglob("*.html")) if docs_dir.is_dir() else []
+    return found[-1].relative_to(docs_dir).as_posix() if found else None
+
+
+def summary(
+    suites: list[SuiteOutcome], plan: Plan, rows: tuple[dict[str, int], dict[str, int]], db: Path, run_at: str
+) -> dict[str, Any]:
+    """The report as data. ``rows`` is ``(cumulative rows, rows validated in this run)`` by suite."""
+    totals, batch = rows
     return {
         "success": all(suite.success for suite in suites),
         "warehouse": str(db),
         "run_at": run_at,
+        "mode": plan.mode,
+        "reason": plan.reason,
+        "validated": {"loads": len(plan.loads), "rows": batch.get("envelope", 0)},
+        "cumulative": {"runs": plan.runs + 1, "since": plan.since or run_at, "rows": totals.get("envelope", 0)},
         "suites_evaluated": len(suites),
         "suites_failed": sum(not suite.success for suite in suites),
         "type_violations": type_violations(suites),
@@ -42,7 +63,8 @@ def summary(suites: list[SuiteOutcome], rows: dict[str, int], db: Path, run_at: 
                 "suite": suite.suite,
                 "event": suite.event,
                 "relation": suite.relation,
-                "rows": rows.get(suite.suite, 0),
+                "rows": totals.get(suite.suite, 0),
+                "rows_validated": batch.get(suite.suite, 0),
                 "success": suite.success,
                 "expectations_evaluated": len(suite.expectations),
                 "expectations_failed": sum(not item.success for item in suite.expectations),
@@ -69,6 +91,17 @@ def _describe(issue: dict[str, Any]) -> str:
     return f"`{column}` {issue['type'].removeprefix('expect_column_values_to_').replace('_', ' ')}"
 
 
+def _scope(report: dict[str, Any]) -> str:
+    """One sentence: what the counts cover and what this run validated."""
+    done, total = report["validated"], report["cumulative"]
+    runs = total["runs"]
+    return (
+        f"Cumulative over {total['rows']:,} events ({runs} run{'s' if runs != 1 else ''} since the full run of "
+        f"{total['since']}); this run ({report['mode']}: {report['reason']}) validated {done['rows']:,} new events "
+        f"from {done['loads']:,} load(s)."
+    )
+
+
 def markdown(report: dict[str, Any]) -> str:
     verdict = "PASSED" if report["success"] else "FAILED"
     lines = [
@@ -77,14 +110,17 @@ def markdown(report: dict[str, Any]) -> str:
         f"**{verdict}**: {report['suites_evaluated'] - report['suites_failed']} of "
         f"{report['suites_evaluated']} suites passed. Warehouse `{report['warehouse']}`, run {report['run_at']}.",
         "",
-        "| suite | event | rows | result | failed / evaluated |",
-        "|---|---|---:|---|---:|",
+        _scope(report) + " Pass/fail is decided on the cumulative counts; Data Docs show the batches of the latest "
+        "run that had new rows.",
+        "",
+        "| suite | event | rows | new | result | failed / evaluated |",
+        "|---|---|---:|---:|---|---:|",
     ]
     for suite in report["suites"]:
         result = "pass" if suite["success"] else "**FAIL**"
         lines.append(
-            f"| {suite['suite']} | {suite['event'] or '(envelope)'} | {suite['rows']:,} | {result} | "
-            f"{suite['expectations_failed']} / {suite['expectations_evaluated']} |"
+            f"| {suite['suite']} | {suite['event'] or '(envelope)'} | {suite['rows']:,} | {suite['rows_validated']:,} "
+            f"| {result} | {suite['expectations_failed']} / {suite['expectations_evaluated']} |"
         )
     for suite in report["suites"]:
         if not suite["issues"]:
@@ -104,7 +140,7 @@ def markdown(report: dict[str, Any]) -> str:
                 f"| {_describe(issue)} | {result} | {issue['kwargs'].get('mostly', 1.0)} | "
                 f"{unexpected} | {values} | {samples} |"
             )
-    lines += ["", "Thresholds (`mostly`) are explained in expectations/README.md.", ""]
+    lines += ["", "Thresholds (`mostly`) and how they are decided cumulatively: expectations/README.md.", ""]
     return "\n".join(lines)
 
 
@@ -150,6 +186,8 @@ def make_offline(docs_dir: Path) -> int:
     pages = sorted(docs_dir.rglob("*.html"))
     for page in pages:
         text = page.read_text(encoding="utf-8")
+        if OFFLINE_CSS in text:  # made offline by an earlier run (definition pages an incremental run kept)
+            continue
         for pattern in _REMOTE_TAGS:
             text = pattern.sub("", text)
         text = _REMOTE_IMG.sub("<strong>Data Docs</strong>", text)
@@ -179,7 +217,8 @@ def index_html(report: dict[str, Any], docs_dir: Path) -> str:
         )
         rows.append(
             f"<tr><td>{link}</td><td>{esc(suite['event'] or '(envelope)')}</td>"
-            f"<td style='text-align:right'>{suite['rows']:,}</td><td>{verdict}</td>"
+            f"<td style='text-align:right'>{suite['rows']:,}</td>"
+            f"<td style='text-align:right'>{suite['rows_validated']:,}</td><td>{verdict}</td>"
             f"<td>{suite['expectations_failed']} / {suite['expectations_evaluated']}</td>"
             f"<td>{issues}</td><td>{suite_link}</td></tr>"
         )
@@ -190,16 +229,21 @@ def index_html(report: dict[str, Any], docs_dir: Path) -> str:
         f'telemetry spec</nav><div class="container-fluid"><p class="{"pass" if report["success"] else "fail"}">'
         f"{verdict}: {report['suites_evaluated'] - report['suites_failed']} of "
         f"{report['suites_evaluated']} suites passed.</p><p>Warehouse <code>{esc(report['warehouse'])}</code>, "
-        f"run {esc(report['run_at'])}. Thresholds are explained in expectations/README.md.</p>"
-        "<table><tr><th>suite (validation result)</th><th>event</th><th>rows</th><th>result</th>"
+        f"run {esc(report['run_at'])}. {esc(_scope(report))} Results and pass/fail are cumulative; the validation "
+        "result pages show the batches of the latest run that had new rows. Thresholds are explained in "
+        "expectations/README.md.</p>"
+        "<table><tr><th>suite (validation result)</th><th>event</th><th>rows</th><th>new</th><th>result</th>"
         "<th>failed / evaluated</th><th>unexpected values</th><th>definition</th></tr>"
         + "".join(rows)
         + "</table></div></body></html>\n"
     )
 
 
-def write(report: dict[str, Any], out: Path, docs_dir: Path) -> None:
+def write(report: dict[str, Any], out: Path, docs_dir: Path, rebuilt: bool = True) -> None:
+    """Write the summaries; Data Docs GX just built are made offline (``rebuilt``), older ones only re-indexed."""
     (out / "summary.json").write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
     (out / "summary.md").write_text(markdown(report), encoding="utf-8")
-    make_offline(docs_dir)
-    (docs_dir / "index.html").write_text(index_html(report, docs_dir), encoding="utf-8")
+    if rebuilt:
+        make_offline(docs_dir)
+    if docs_dir.is_dir():
+        (docs_dir / "index.html").write_text(index_html(report, docs_dir), encoding="utf-8")

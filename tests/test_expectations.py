@@ -219,8 +219,9 @@ def test_own_pass_and_shared_pass_project_the_same_rows(tmp_path: Path, monkeypa
         con.close()
     assert tables[0.0] == tables[2.0]
     assert len(tables[0.0]["envelope"]) == len(rows) and len(tables[0.0]["shell_started"]) == 5
-    assert tables[0.0]["shell_started"][-2:] == [("odd-2", "ARRAY", None, "VARCHAR"), ("odd-list", None, None, None)]
-    root_types = {row[0]: row[-1] for row in tables[0.0]["envelope"]}  # properties_json_type comes last
+    shell = tables[0.0]["shell_started"][-2:]  # every table ends with the row's load_id
+    assert shell == [("odd-2", "ARRAY", None, "VARCHAR", 1), ("odd-list", None, None, None, 1)]
+    root_types = {row[0]: row[-2] for row in tables[0.0]["envelope"]}  # properties_json_type, then load_id
     assert root_types["odd-list"] == "ARRAY" and set(root_types.values()) == {"OBJECT", "ARRAY"}
 
 
@@ -236,11 +237,13 @@ def test_root_type_from_the_first_byte_is_json_type() -> None:
 
 def test_duplicate_message_ids_fail_the_envelope(tmp_path: Path) -> None:
     rows = _clean_rows(5)
-    rows.append(rows[0])
+    rows += [rows[0], rows[0]]  # three copies of one id
     code, summary = _run(_warehouse(tmp_path, rows), tmp_path / "report")
     envelope = next(s for s in summary["suites"] if s["suite"] == "envelope")
     assert code == 1 and not envelope["success"]
-    assert [(i["kwargs"]["column"], i["unexpected_count"]) for i in envelope["issues"]] == [("message_id_copies", 2)]
+    # message_id_copies numbers the copies in landing order: every copy after the first is unexpected
+    issues = [(i["kwargs"]["column"], i["unexpected_count"], i["sample_message_ids"]) for i in envelope["issues"]]
+    assert issues == [("message_id_copies", 2, [rows[0][0]])]
 
 
 def test_data_docs_do_not_phone_home(tmp_path: Path) -> None:
