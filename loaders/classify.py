@@ -28,12 +28,14 @@ _ENVELOPE_KEYS = ", ".join(f"'{key.key}'" for key in ENVELOPE)
 _KNOWN = f"[{_ENVELOPE_KEYS}, '{SECRET_KEY}']"
 
 
-#: Lines DuckDB read that Python must read strictly (loaders.lines.check_text). DuckDB's reader is more
-#: lenient than RFC 8259 (``NaN``/``Infinity`` in any case, trailing commas) and the secret key may hide at any
-#: depth or behind an escape. Cheap, sound filters: a line whose length differs from the minified length of
-#: what DuckDB parsed has whitespace, escapes, a trailing comma or an odd number format; the other needles are
-#: plain substrings; a line with more than MAX_DEPTH brackets may be too deep.
 def needs_python(max_depth: int) -> str:
+    """Lines DuckDB read that Python must read strictly (loaders.lines.check_text).
+
+    DuckDB's reader is more lenient than RFC 8259 (``NaN``/``Infinity`` in any case, trailing commas) and the
+    secret key may hide at any depth or behind an escape. Cheap, sound filters: a line whose length differs from
+    the minified length of what DuckDB parsed has whitespace, escapes, a trailing comma or an odd number format;
+    the other needles are plain substrings; a line with more than ``max_depth`` brackets may be too deep.
+    """
     lengths = " + ".join(f"coalesce(strlen(j_{key.column}::varchar) + {len(key.key) + 4}, 0)" for key in ENVELOPE)
     return f"""(
         line_bytes <> 1 + {lengths}
