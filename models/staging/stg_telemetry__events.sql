@@ -90,3 +90,6 @@ renamed as (
 )
 
 select * from renamed
+-- grouped by event, so each per-event model reads only its own row groups (their zone maps on `event`)
+-- instead of decompressing every message's properties to pick out its own
+order by event
