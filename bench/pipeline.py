@@ -49,6 +49,7 @@ class Step:
 def run(name: str, command: list[str], env: dict[str, str], ok_codes: tuple[int, ...] = (0,)) -> Step:
     """Run ``command`` as a child; its wall time and peak RSS (from wait4, so this child's own)."""
     print(f"-- {name}: {' '.join(command[:4])} ...", flush=True)
+    os.sync()  # the previous step's writeback (GBs after a full load or build) is not this step's cost
     started = time.perf_counter()
     child = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert child.stdout is not None
