@@ -7,11 +7,13 @@ process (one JVM: Spark's start-up is paid once):
    the raw contract (README "Running on Spark"): the same column names in the same order, JSON as its text,
    timestamps as UTC instants; ``dbt run-operation spark_attach_raw`` makes them ``raw.events``,
    ``raw.rejected_events`` and ``raw.loads`` in the Spark catalog;
-2. ``dbt build --target spark`` (incremental after the first step, as a nightly build is);
-3. every relation dbt built in schema ``main`` (tables and views) is written to ``OUT/<name>/`` as Parquet,
-   for DuckDB to compare.
+2. ``dbt build --target spark`` (incremental after the first step, as a nightly build is; ``--later`` chooses
+   what the later steps run);
+3. every relation dbt built in schema ``main`` goes to ``OUT/<name>/`` as Parquet, for DuckDB to compare: a copy
+   of a table's own folder, a view written.
 
-It prints one JSON line per step: the seconds of each stage and the Spark schema of each raw table. Exit status
+It prints one JSON line per step: the seconds of each stage, each relation's Parquet folder and the Spark
+schema of each raw table. Exit status
 0 when every step built, 1 when a dbt command failed (its output is above), 2 for bad arguments.
 """
 
@@ -92,15 +94,27 @@ def _dbt(runner: object, *args: str) -> None:
         raise SystemExit(1)
 
 
-def _export_models(out: Path) -> list[str]:
+def _export_models(out: Path) -> dict[str, str]:
+    """Every relation of schema main as Parquet in OUT/<name>: a copy of a table's folder, a view written; returns
+    the folders."""
     from pyspark.sql import SparkSession
 
     spark = SparkSession.builder.getOrCreate()  # the session dbt-spark created in this process
     shutil.rmtree(out, ignore_errors=True)
-    names = [row.tableName for row in spark.sql("show tables in main").collect() if not row.isTemporary]
-    for name in names:
-        spark.table(f"main.{name}").write.mode("overwrite").parquet(str(out / name))
-    return names
+    locations = {}
+    for row in spark.sql("show tables in main").collect():
+        if row.isTemporary:
+            continue
+        details = {
+            r.col_name: r.data_type for r in spark.sql(f"describe table extended main.{row.tableName}").collect()
+        }
+        target = out / row.tableName
+        if details.get("Type") == "VIEW":
+            spark.table(f"main.{row.tableName}").write.parquet(str(target))
+        else:  # a copy: the next step's build changes the table's own folder
+            shutil.copytree(details["Location"].removeprefix("file:"), target)
+        locations[row.tableName] = str(target)
+    return locations
 
 
 def _spark_raw_schema() -> dict[str, list[tuple[str, str]]]:
@@ -113,7 +127,7 @@ def _spark_raw_schema() -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def run_step(runner: object, warehouse: Path, out: Path, raw_dir: Path) -> dict[str, object]:
+def run_step(runner: object, warehouse: Path, out: Path, raw_dir: Path, build: list[str]) -> dict[str, object]:
     timings: dict[str, float] = {}
     start = time.monotonic()
     expected = export_raw(warehouse, raw_dir)
@@ -122,12 +136,12 @@ def run_step(runner: object, warehouse: Path, out: Path, raw_dir: Path) -> dict[
     _dbt(runner, "run-operation", "spark_attach_raw", "--args", json.dumps({"location": str(raw_dir)}))
     timings["attach_raw"] = time.monotonic() - start
     start = time.monotonic()
-    _dbt(runner, "build")
+    _dbt(runner, *build)
     timings["dbt_build"] = time.monotonic() - start
     start = time.monotonic()
-    models = _export_models(out)
+    locations = _export_models(out)
     timings["export_models"] = time.monotonic() - start
-    return {"warehouse": str(warehouse), "seconds": timings, "models": len(models),
+    return {"warehouse": str(warehouse), "seconds": timings, "locations": locations,
             "raw_schema": _spark_raw_schema(), "expected_raw_schema": expected}  # fmt: skip
 
 
@@ -136,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spark-dir", type=Path, required=True, help="metastore, warehouse and raw Parquet")
     parser.add_argument("--step", action="append", required=True, metavar="WAREHOUSE:OUT",
                         help="a DuckDB warehouse to build from, and where to write the built models")  # fmt: skip
+    parser.add_argument("--later", choices=("build", "build-data", "run"), default="build",
+                        help="what the steps after the first run: dbt build (default), build without the unit tests "
+                             "(they read no data), or dbt run (models only)")  # fmt: skip
     args = parser.parse_args(argv)
     steps = []
     for step in args.step:
@@ -152,7 +169,9 @@ def main(argv: list[str] | None = None) -> int:
 
     runner = dbtRunner()
     for index, (warehouse, out) in enumerate(steps, start=1):
-        report = run_step(runner, warehouse.resolve(), out.resolve(), spark_dir / "raw" / str(index))
+        later = {"build": ["build"], "build-data": ["build", "--exclude-resource-type", "unit_test"], "run": ["run"]}
+        build = ["build"] if index == 1 else later[args.later]
+        report = run_step(runner, warehouse.resolve(), out.resolve(), spark_dir / "raw" / str(index), build)
         print(json.dumps(report), flush=True)
     return 0
 

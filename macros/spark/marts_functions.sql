@@ -29,5 +29,9 @@
 {%- endmacro %}
 
 {% macro spark__string_list(values) -%}
-    cast(array({%- for value in values %}'{{ value | replace("\\", "\\\\") | replace("'", "\\'") }}'{{ ", " if not loop.last }}{% endfor -%}) as array<string>)
+    {%- set literals = [] -%}
+    {%- for value in values -%}
+        {%- do literals.append("'" ~ value | replace("\\", "\\\\") | replace("'", "\\'") ~ "'") -%}
+    {%- endfor -%}
+    cast(array({{ literals | join(', ') }}) as array<string>)
 {%- endmacro %}
