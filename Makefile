@@ -78,8 +78,8 @@ lint: venv ## ruff and sqlfluff
 
 # The Spark equality test (tests/test_spark.py) runs pyspark, which needs a Java 17 runtime.
 java:
-	@command -v java >/dev/null || { echo "Java is missing: the Spark test (make test-spark) needs a Java 17 runtime."; \
-		echo "Install it with: apt-get install -y openjdk-17-jre-headless   (.ci/run does this in CI)"; exit 1; }
+	@command -v java >/dev/null || { echo "Java is missing: the Spark test (make test-spark) needs a Java 17 or 21 runtime."; \
+		echo "Install it with: apt-get install -y default-jre-headless   (.ci/run does this in CI)"; exit 1; }
 
 pytest: venv chromium
 	$(BIN)/pytest -m "not fuzz and not spark"; rc=$$?; [ $$rc -eq 5 ] && { echo "pytest collected no tests"; exit 1; }; exit $$rc
