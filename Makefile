@@ -20,7 +20,7 @@ SAMPLE_DAYS ?= 28
 SAMPLE_SEED ?= 42
 SAMPLE_BAD_FRACTION ?= 0.01
 
-.PHONY: help venv demo sample load build gx report chromium docs test lint pytest quality-report bench bench-gx bench-pipeline fuzz clean
+.PHONY: help venv demo sample load build gx report chromium java docs test test-spark lint pytest quality-report bench bench-gx bench-pipeline fuzz clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -76,8 +76,16 @@ lint: venv ## ruff and sqlfluff
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint models macros tests/dbt
 
+# The Spark equality test (tests/test_spark.py) runs pyspark, which needs a Java 17 runtime.
+java:
+	@command -v java >/dev/null || { echo "Java is missing: the Spark test (make test-spark) needs a Java 17 or 21 runtime."; \
+		echo "Install it with: apt-get install -y default-jre-headless   (.ci/run does this in CI)"; exit 1; }
+
 pytest: venv chromium
-	$(BIN)/pytest -m "not fuzz"; rc=$$?; [ $$rc -eq 5 ] && { echo "pytest collected no tests"; exit 1; }; exit $$rc
+	$(BIN)/pytest -m "not fuzz and not spark"; rc=$$?; [ $$rc -eq 5 ] && { echo "pytest collected no tests"; exit 1; }; exit $$rc
+
+test-spark: venv java ## The project on Apache Spark (local[2]) gives DuckDB's answers (tests/test_spark.py)
+	$(BIN)/pytest -m spark tests/test_spark.py; rc=$$?; [ $$rc -eq 5 ] && { echo "pytest collected no tests"; exit 1; }; exit $$rc
 
 fuzz: venv ## The loader's property-based fuzz (tests/test_fuzz.py; --hypothesis-profile=nightly for a long run)
 	$(BIN)/pytest -m fuzz
@@ -92,7 +100,7 @@ quality-report: venv
 	rc=$$?; [ $$rc -le 1 ] || exit $$rc
 	@echo "Data-quality report: $(CURDIR)/reports/data_quality/summary.md (Data Docs: reports/data_quality/data_docs/index.html)"
 
-test: lint pytest quality-report ## Lint, every test, and the data-quality report on sample data
+test: lint pytest test-spark quality-report ## Lint, every test (the Spark one too), and the data-quality report on sample data
 
 bench: venv ## Loader benchmark (1M events, clean and 1% bad)
 	$(PY) bench/load.py --events 1000000
@@ -104,4 +112,4 @@ bench-pipeline: venv ## Whole-pipeline benchmark: load, dbt build, GX, then a ni
 	$(PY) bench/pipeline.py
 
 clean: ## Remove generated files (keeps .venv and the warehouse)
-	rm -rf target logs $(SAMPLE_DIR) reports bench/out $(QUALITY_WORK)
+	rm -rf target logs $(SAMPLE_DIR) reports bench/out $(QUALITY_WORK) spark

@@ -17,6 +17,14 @@ SQL_TYPES: dict[str, str] = {
     "object": "JSON",
 }
 
+#: The staging column types on Apache Spark where they are spelled differently from DuckDB's (lower case):
+#: a JSON value is kept as its text, a list is an ``array``. ``string`` (DuckDB's alias of varchar), bigint,
+#: double, boolean and timestamp are the same on both.
+SPARK_SQL_TYPES: dict[str, str] = {
+    "json": "string",
+    "varchar[]": "array<string>",
+}
+
 #: DuckDB ``json_type()`` results that satisfy each spec ``json_type``. An integer where a number
 #: is expected is fine (Python sends ``1`` for ``1.0`` only if the value is an int, and a float field
 #: may legitimately hold one); a float where an integer is expected is not (Python never writes

@@ -10,14 +10,25 @@
     - rows a later load can change (a training's Training Completed arrives later; a run's
       nesting changes when its installation trains again): `replace_strategy()`, i.e. the model
       recomputes every row of the partitions the new loads touch and replaces them by key. On
-      DuckDB that is delete+insert on the row key; on Spark it would be insert_overwrite of
-      partitions (e.g. a bucket of user_id), recomputing whole buckets.
+      DuckDB that is delete+insert on the row key. On Spark (Parquet, no merge) these models are
+      tables rebuilt whole (`replace_materialization()`); insert_overwrite of partitions (a bucket of
+      user_id, recomputing whole buckets) is the next step there.
 -#}
 
 {#- Where-clause predicate of an incremental model: rows of loads after the newest one this model
     has seen. A load that gave this model no rows is read again next time and gives none again. -#}
 {% macro is_new_load(column='load_id') -%}
     {{ column }} > (select coalesce(max(this_model.{{ column }}), 0) from {{ this }} as this_model)
+{%- endmacro %}
+
+{#- The materialization of a model that replaces recomputed rows by key (see above): incremental on DuckDB;
+    a table rebuilt whole on Spark (macros/spark/incremental.sql says why). -#}
+{% macro replace_materialization() -%}
+    {{ adapter.dispatch('replace_materialization', 'rasa_telemetry')() }}
+{%- endmacro %}
+
+{% macro duckdb__replace_materialization() -%}
+    incremental
 {%- endmacro %}
 
 {#- The incremental strategy of a model that replaces recomputed rows by key (see above). -#}

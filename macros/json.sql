@@ -48,6 +48,24 @@
     from_json({{ json_expr }}, '{{ "{" ~ fields | join(", ") ~ "}" }}')
 {%- endmacro %}
 
+{#- The JSON text of a value of json_object_fields (SQL NULL for SQL NULL). -#}
+{% macro json_value_text(value) -%}
+    {{ adapter.dispatch('json_value_text', 'rasa_telemetry')(value) }}
+{%- endmacro %}
+
+{% macro duckdb__json_value_text(value) -%}
+    cast({{ value }} as varchar)
+{%- endmacro %}
+
+{#- A text holding a JSON document, as the engine's JSON column type (DuckDB: JSON; Spark: STRING). -#}
+{% macro as_json(expr) -%}
+    {{ adapter.dispatch('as_json', 'rasa_telemetry')(expr) }}
+{%- endmacro %}
+
+{% macro duckdb__as_json(expr) -%}
+    cast({{ expr }} as json)
+{%- endmacro %}
+
 {#- The top-level keys of a JSON object, in order, as a list (empty for anything but an object). -#}
 {% macro json_object_keys(json_expr) -%}
     {{ adapter.dispatch('json_object_keys', 'rasa_telemetry')(json_expr) }}
@@ -240,7 +258,7 @@
         {%- else -%}
             {%- set condition = key ~ " is null and " ~ list_contains_value('property_keys', key) -%}
         {%- endif -%}
-        {%- set raw_value = "coalesce(cast(" ~ value ~ " as varchar), 'null')" -%}
+        {%- set raw_value = "coalesce(" ~ json_value_text(value) ~ ", 'null')" -%}
         {%- do checks.append((condition, key, json_type, nullable, raw_value)) -%}
     {%- endfor -%}
     {{ json_type_violations('properties', checks) }}

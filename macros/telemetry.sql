@@ -19,16 +19,25 @@
 {% macro surrogate_key(columns) -%}
     md5(concat_ws('|'
     {%- for column in columns -%}
-        , coalesce(cast({{ column }} as varchar), '')
+        , coalesce(cast({{ column }} as string), '')
     {%- endfor -%}
     ))
 {%- endmacro %}
 
-{#- One row per element of a list column, used in a select list (Spark: explode(list)). -#}
+{#- One row per element of a list column, used in a select list. -#}
 {% macro list_explode(list_expr) -%}
     {{ adapter.dispatch('list_explode', 'rasa_telemetry')(list_expr) }}
 {%- endmacro %}
 
 {% macro duckdb__list_explode(list_expr) -%}
     unnest({{ list_expr }})
+{%- endmacro %}
+
+{#- A list of string literals (an empty one too). -#}
+{% macro string_list(values) -%}
+    {{ adapter.dispatch('string_list', 'rasa_telemetry')(values) }}
+{%- endmacro %}
+
+{% macro duckdb__string_list(values) -%}
+    cast([{%- for value in values %}{{ sql_string(value) }}{{ ", " if not loop.last }}{% endfor -%}] as varchar [])
 {%- endmacro %}

@@ -63,9 +63,17 @@ def event_models(current: str, where: str, spec_path: Path = SPEC_PATH) -> str:
 
 
 def unit_test_inputs(current: str, spec_path: Path = SPEC_PATH) -> str:
-    """The quality unit test's empty inputs: every per-event model the test does not give rows for."""
+    """The quality unit tests' empty inputs: every per-event model a test does not give rows for. Each block
+    (one per unit test: the DuckDB test and its Spark twin) follows the inputs given since the block before it."""
     begin, end = "# BEGIN GENERATED unit_test_inputs", "# END GENERATED unit_test_inputs"
-    given = set(re.findall(r"input: ref\('(stg_telemetry__\w+)'\)", current[: current.find(begin)]))
     models = [f"stg_telemetry__{event_slug(event)}" for event in events(spec_path)]
-    body = [f"- {{input: ref('{model}'), rows: []}}" for model in models if model not in given]
-    return replace_block(current, begin, end, body, QUALITY_YML)
+    done, rest = "", current
+    while begin in rest:
+        cut = rest.index("\n", rest.index(end)) + 1 if "\n" in rest[rest.index(end) :] else len(rest)
+        segment, rest = rest[:cut], rest[cut:]
+        given = set(re.findall(r"input: ref\('(stg_telemetry__\w+)'\)", segment[: segment.find(begin)]))
+        body = [f"- {{input: ref('{model}'), rows: []}}" for model in models if model not in given]
+        done += replace_block(segment, begin, end, body, QUALITY_YML)
+    if not done:
+        return replace_block(current, begin, end, [], QUALITY_YML)  # raises: the markers are missing
+    return done + rest

@@ -45,13 +45,13 @@ def _context(name: str, group: str, key: str, json_type: str) -> EnvelopeColumn:
 
 #: In select-list order. ``event_slug`` is derived from ``event`` (macro ``event_slug``).
 ENVELOPE: tuple[EnvelopeColumn, ...] = (
-    _raw("message_id", "ids", "varchar"),
-    _raw("user_id", "ids", "varchar"),
+    _raw("message_id", "ids", "string"),
+    _raw("user_id", "ids", "string"),
     _raw("load_id", "ids", "bigint"),
-    _raw("event", "strings", "varchar"),
-    EnvelopeColumn("event_slug", "strings", raw_type="varchar"),
-    _raw("message_type", "strings", "varchar"),
-    _raw("event_at_source", "strings", "varchar"),
+    _raw("event", "strings", "string"),
+    EnvelopeColumn("event_slug", "strings", raw_type="string"),
+    _raw("message_type", "strings", "string"),
+    _raw("event_at_source", "strings", "string"),
     _context("rasa_version", "strings", "rasa_open_source", "string"),
     _context("python_version", "strings", "python", "string"),
     _context("os_name", "strings", "os.name", "string"),
@@ -60,7 +60,7 @@ ENVELOPE: tuple[EnvelopeColumn, ...] = (
     _context("directory_hash", "strings", "directory", "string"),
     _context("license_hash", "strings", "license_hash", "string"),
     _context("library_name", "strings", "library.name", "string"),
-    _raw("source_file", "strings", "varchar"),
+    _raw("source_file", "strings", "string"),
     _context("cpu_count", "numerics", "cpu", "integer"),
     _context("gpu_count", "numerics", "gpu", "integer"),
     _raw("line_number", "numerics", "bigint"),
@@ -95,6 +95,8 @@ RAW_COLUMNS: tuple[str, ...] = (*(column.raw for column in ENVELOPE if column.ra
 
 #: The per-event models' own columns after their properties: what typing found.
 TYPE_VIOLATIONS_TYPE = "struct(property varchar, expected_type varchar, is_nullable boolean, raw_value varchar)[]"
+#: The same on Apache Spark.
+SPARK_TYPE_VIOLATIONS_TYPE = "array<struct<property:string,expected_type:string,is_nullable:boolean,raw_value:string>>"
 QUALITY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("property_type_violations", TYPE_VIOLATIONS_TYPE),
     ("unknown_properties", "varchar[]"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from common.codegen.envelope import ENVELOPE, PROPERTIES, RAW_COLUMNS, EnvelopeColumn, event_envelope
+from common.codegen.envelope import ENVELOPE, RAW_COLUMNS, EnvelopeColumn, event_envelope
 from common.json_types import SQL_TYPES
 from common.spec import PropertySpec, event_slug
 
@@ -63,7 +63,7 @@ def _envelope_expr(column: EnvelopeColumn) -> str:
         return typed_value(_field("context_values", column.context_key), column.json_type)
     if column.name == "event_slug":
         return "{{ event_slug('event') }}"
-    return f"cast({column.raw} as {column.sql_type})"
+    return f"cast({column.raw} as {column.sql_type})"  # a raw column: bigint, boolean, timestamp or string
 
 
 def _grouped(columns: Iterable[tuple[str, ...]]) -> list[str]:
@@ -91,7 +91,7 @@ def events_model() -> str:
     """``stg_telemetry__events``: the envelope, typed once, and the raw properties."""
     keys = [column.context_key for column in ENVELOPE if column.context_key]
     columns = [(column.name, _envelope_expr(column), column.group) for column in ENVELOPE]
-    columns.append(("properties", f"cast(properties as {PROPERTIES.sql_type})", "the event's own properties"))
+    columns.append(("properties", "{{ as_json('properties') }}", "the event's own properties"))
     raw = ",\n".join(f"{INDENT}{name}" for name in RAW_COLUMNS)
     return f"""\
 {GENERATED.format(source="common/codegen/envelope.py")}

@@ -15,11 +15,13 @@ from common.codegen.envelope import (
     EVENT_ENVELOPE,
     PROPERTIES,
     QUALITY_COLUMNS,
+    SPARK_TYPE_VIOLATIONS_TYPE,
+    TYPE_VIOLATIONS_TYPE,
     EnvelopeColumn,
     event_envelope,
 )
 from common.codegen.staging_sql import model_name
-from common.json_types import SQL_TYPES
+from common.json_types import SPARK_SQL_TYPES, SQL_TYPES
 from common.spec import SPEC_PATH, PropertySpec, events
 
 PATH = "models/staging/_staging__models.yml"
@@ -53,8 +55,22 @@ def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+def _data_type(duckdb_type: str) -> str:
+    """The contract type: DuckDB's, or a choice by ``target.type`` where Apache Spark spells it differently."""
+    if duckdb_type.lower() == "varchar":
+        return "string"  # DuckDB's alias of VARCHAR, Spark's name
+    spark = {**SPARK_SQL_TYPES, TYPE_VIOLATIONS_TYPE: SPARK_TYPE_VIOLATIONS_TYPE}.get(duckdb_type.lower())
+    if spark is None:
+        return duckdb_type
+    return _q("{{ '" + spark + "' if target.type == 'spark' else '" + duckdb_type + "' }}")
+
+
 def _column(name: str, data_type: str, description: str, tests: list[str] | None = None) -> list[str]:
-    lines = [f"      - name: {name}", f"        data_type: {data_type}", f"        description: {_q(description)}"]
+    lines = [
+        f"      - name: {name}",
+        f"        data_type: {_data_type(data_type)}",
+        f"        description: {_q(description)}",
+    ]
     return lines + (tests or [])
 
 

@@ -19,7 +19,7 @@
 -- is placed again and replaces its row; so are the runs of an installation a training moved away from.
 {{
     config(
-        materialized='incremental',
+        materialized=replace_materialization(),
         incremental_strategy=replace_strategy(),
         unique_key='training_id',
         on_schema_change='fail',
@@ -105,10 +105,10 @@ neighbours as (
         lead(placed_at) over installation_runs as next_placed_at,
         lag(coalesce(completed_at, placed_at)) over installation_runs as previous_run_end_at,
         min(case when model_type = 'rasa' then placed_at end) over (
-            installation_runs rows between 1 following and unbounded following
+            partition by user_id order by run_seq rows between 1 following and unbounded following
         ) as next_rasa_placed_at,
         min(case when model_type = 'rasa' then placed_at end) over (
-            installation_runs rows between 2 following and unbounded following
+            partition by user_id order by run_seq rows between 2 following and unbounded following
         ) as second_next_rasa_placed_at
     from sequenced
     window installation_runs as (partition by user_id order by run_seq)

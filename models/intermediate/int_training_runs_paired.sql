@@ -7,7 +7,7 @@
 -- replaces its row. `load_id` is the newest load among the training's events.
 {{
     config(
-        materialized='incremental',
+        materialized=replace_materialization(),
         incremental_strategy=replace_strategy(),
         unique_key='training_id',
         on_schema_change='fail',

@@ -3,7 +3,7 @@
 -- in a later load completes its run; a new run can change the nesting of earlier ones).
 {{
     config(
-        materialized='incremental',
+        materialized=replace_materialization(),
         incremental_strategy=replace_strategy(),
         unique_key='training_id',
         on_schema_change='fail',

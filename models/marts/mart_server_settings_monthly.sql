@@ -35,7 +35,7 @@ settings as (
         start_month,
         user_id,
         'workers' as setting,
-        coalesce(cast(number_of_workers as varchar), 'unknown') as setting_value
+        coalesce(cast(number_of_workers as string), 'unknown') as setting_value
     from fct_server_starts
 
 ),

@@ -75,7 +75,7 @@ final as (
         event,
         violation['property'] as property,
         violation['expected_type'] as expected_type,
-        coalesce({{ json_type_label("cast(violation['raw_value'] as json)") }}, 'missing') as actual_json_type,
+        coalesce({{ json_type_label(as_json("violation['raw_value']")) }}, 'missing') as actual_json_type,
         violation['raw_value'] as raw_value,
         rasa_version,
         violation['is_nullable'] as is_nullable,

@@ -24,8 +24,8 @@ untrusted as (
         with_originals.event,
         with_originals.event_at_source,
         with_originals.load_id,
-        with_originals.originals.timestamp::varchar as sent_timestamp_json,
-        with_originals.originals.receivedat::varchar as sent_received_at_json,
+        {{ json_value_text('with_originals.originals.timestamp') }} as sent_timestamp_json,
+        {{ json_value_text('with_originals.originals.receivedat') }} as sent_received_at_json,
         with_originals.timestamp as sent_timestamp,
         with_originals.received_at,
         with_originals.event_at

@@ -50,15 +50,15 @@ renamed as (
 
     select
         -- ids
-        cast(message_id as varchar) as message_id,
-        cast(user_id as varchar) as user_id,
+        cast(message_id as string) as message_id,
+        cast(user_id as string) as user_id,
         cast(load_id as bigint) as load_id,
 
         -- strings
-        cast(event as varchar) as event,
+        cast(event as string) as event,
         {{ event_slug('event') }} as event_slug,
-        cast(message_type as varchar) as message_type,
-        cast(event_at_source as varchar) as event_at_source,
+        cast(message_type as string) as message_type,
+        cast(event_at_source as string) as event_at_source,
         {{ json_typed_value("context_values['rasa_open_source']", 'string') }} as rasa_version,
         {{ json_typed_value("context_values['python']", 'string') }} as python_version,
         {{ json_typed_value("context_values['os']['name']", 'string') }} as os_name,
@@ -67,7 +67,7 @@ renamed as (
         {{ json_typed_value("context_values['directory']", 'string') }} as directory_hash,
         {{ json_typed_value("context_values['license_hash']", 'string') }} as license_hash,
         {{ json_typed_value("context_values['library']['name']", 'string') }} as library_name,
-        cast(source_file as varchar) as source_file,
+        cast(source_file as string) as source_file,
 
         -- numerics
         {{ json_typed_value("context_values['cpu']", 'integer') }} as cpu_count,
@@ -84,7 +84,7 @@ renamed as (
         cast(received_at as timestamp) as received_at,
 
         -- the event's own properties
-        cast(properties as json) as properties
+        {{ as_json('properties') }} as properties
     from parsed
 
 )

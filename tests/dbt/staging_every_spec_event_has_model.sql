@@ -26,7 +26,7 @@ spec_models as (
 
 project_models as (
 
-    select unnest(cast([{%- for name in model_names %}'{{ name }}', {% endfor -%}] as varchar [])) as model_name
+    select {{ list_explode(string_list(model_names)) }} as model_name
 
 ),
 
