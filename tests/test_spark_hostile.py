@@ -1,7 +1,7 @@
 """The hostile corpus (tests/hostile_corpus.py, items 1-11) through the Spark loader, in one run.
 
 Each item must leave what its files' expectations say, as on DuckDB (tests/raw_checks.py reads Spark's tables
-through tests/spark_kit.py), and every raw table must equal the DuckDB loader's, row for row, except for the
+through tests.spark_loader_kit.py), and every raw table must equal the DuckDB loader's, row for row, except for the
 differences listed in :data:`KNOWN_DIFFERENCES` (README "Running on Spark"): the test fails when one of them
 disappears as well as when a new one appears, so the list stays true.
 """
@@ -14,7 +14,7 @@ import pytest
 
 from tests import hostile_corpus
 from tests.raw_checks import check_item, cli, identity, leaks, plain_exit, unique_ids
-from tests.spark_kit import differences, spark_cli, spark_tables
+from tests.spark_loader_kit import differences, spark_cli, spark_tables
 
 pytestmark = pytest.mark.spark
 

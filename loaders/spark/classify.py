@@ -34,21 +34,26 @@ assert SEGMENT_TIME == "%Y-%m-%dT%H:%M:%S.%gZ", "keep SPARK_SEGMENT_TIME in step
 #: Lines Python must read strictly before Spark classifies them (loaders.lines.check_text): the secret key may
 #: hide at any depth or behind an escape (``ey"`` in any case, ``\\u``), an unpaired surrogate escape is not
 #: UTF-8 text, and the sentinel of the one-value test is spelled ``\\u0000``.
-STRICT = "not checked and (lower(text) like '%ey\"%' or contains(text, '\\\\u'))"
+NEEDLE = "(lower(text) like '%ey\"%' or contains(text, '\\\\u'))"
+STRICT = f"not checked and {NEEDLE}"
 
 _OPTIONS = "map(" + ", ".join(f"'{key}', '{value}'" for key, value in JSON_OPTIONS.items()) + ")"
 _SCHEMA = (
-    ", ".join(f"`{key.key}`: {'string' if key.kind == 'json' else 'variant'}" for key in ENVELOPE)
-    + ", `_corrupt_record`: string"
+    "struct<"
+    + ", ".join(f"`{key.key}`: {'string' if key.kind == 'json' else 'variant'}" for key in ENVELOPE)
+    + ", `_corrupt_record`: string>"
 )
 _KNOWN = ", ".join(f"'{name}'" for name in [key.key for key in ENVELOPE] + [SECRET_KEY])
 
 
 #: Whether a line is exactly one JSON value: nothing but whitespace may follow the first (see the module doc).
 ONE_VALUE = "coalesce(get_json_object(concat('[', text, ',\"\\\\u0000\"]'), '$[1]') = chr(0), false)"
-#: Whether Spark's reader takes a line as valid JSON (an object must also parse without a corrupt record).
-VALID = f"""({ONE_VALUE} and (left(ltrim(text), 1) <> '{{'
-           or from_json(text, '{_SCHEMA}', {_OPTIONS})._corrupt_record is null))"""
+#: Whether a line that is not an object is RFC 8259 JSON (get_json_object, above, is lenient: single quotes).
+_LENIENCIES = _OPTIONS.replace("_corrupt_record", "_unused")  # a corrupt-record column needs a struct
+_STRICT_VALUE = f"from_json(concat('[', text, ']'), 'array<variant>', {_LENIENCIES}) is not null"
+#: Whether Spark's reader takes a line as valid JSON (an object must parse without a corrupt record).
+VALID = f"""({ONE_VALUE} and case when left(ltrim(text), 1) = '{{'
+           then from_json(text, '{_SCHEMA}', {_OPTIONS})._corrupt_record is null else {_STRICT_VALUE} end)"""
 
 
 def _values() -> str:
@@ -149,7 +154,8 @@ from (
                 from (
                     select *,
                         {ONE_VALUE}
-                        and (kind <> 'object' or env._corrupt_record is null) as valid
+                        and case when kind = 'object' then env._corrupt_record is null else {_STRICT_VALUE} end
+                            as valid
                     from (
                         select *,
                             case left(trimmed, 1) when '{{' then 'object' when '[' then 'array' else 'scalar' end

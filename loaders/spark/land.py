@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,7 +66,7 @@ def rejects_sql() -> str:
 
 def utc(value: object) -> object:
     """A naive UTC datetime made explicit (pyspark reads a naive one in the Python process's local zone)."""
-    return value.replace(tzinfo=timezone.utc) if isinstance(value, datetime) and value.tzinfo is None else value
+    return value.replace(tzinfo=UTC) if isinstance(value, datetime) and value.tzinfo is None else value
 
 
 def frame(spark: SparkSession, rows: list[tuple], schema: str) -> DataFrame:

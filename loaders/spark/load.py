@@ -16,13 +16,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from common.progress import Progress
-from loaders import jsontext
 from loaders.find import KNOWN, LOADED, InputFile, find, plan_from
 from loaders.land import FileResult
-from loaders.lines import Bad, Good, check_text
+from loaders.lines import Bad, Good
 from loaders.load import RunSummary, chunks
 from loaders.spark import land, read, session, tables
-from loaders.spark.classify import STRICT, VALID, classify_sql
+from loaders.spark.classify import NEEDLE, classify_sql
 from loaders.spark.dedup import find_winners
 
 if TYPE_CHECKING:
@@ -77,40 +76,22 @@ def _readable(spark: SparkSession, aliases: read.Aliases, files: dict[int, Input
                     failed[idx] = java_error(error)
 
 
-def _strict(spark: SparkSession, candidates: DataFrame) -> tuple[list[tuple], list[tuple]]:
-    """Candidates Python reads strictly (:data:`STRICT`): Spark-valid ones by check_text, the rest masked."""
-    good, bad = [], []
-    flagged = candidates.where(STRICT).selectExpr("*", f"{VALID} as valid")
-    for row in flagged.toLocalIterator():
-        key = (row.file_idx, row.line_number, row.record_index)
-        if row.valid:
-            item = check_text(row.text, strict=True)
-        else:  # as Spark's classification would reject it, with the secret masked
-            item = Bad("invalid_json", "not valid JSON", jsontext.mask_secret(row.text))
-        if isinstance(item, Good):
-            good.append((*key, item.text, True))
-        else:
-            bad.append((*key, item.reason, item.detail, item.raw_line, item.raw_bytes))
-    return good, bad
-
-
 def _classify(spark: SparkSession, lines: DataFrame, files: dict[int, InputFile]) -> DataFrame:
     """Fill the ``classified`` and ``pre_rejects`` views for the readable files of a chunk."""
     items = read.python_lines(lines)
     taken, documents = read.documents(spark, files)
-    good = [(i, n, r, item.text, item.strict) for i, n, r, item in items + documents if isinstance(item, Good)]
+    items = read.strict_items(spark, items + documents)
+    good = [(i, n, r, item.text, item.strict) for i, n, r, item in items if isinstance(item, Good)]
     bad = [(i, n, r, item.reason, item.detail, item.raw_line, item.raw_bytes)
-           for i, n, r, item in items + documents if isinstance(item, Bad)]  # fmt: skip
+           for i, n, r, item in items if isinstance(item, Bad)]  # fmt: skip
     candidates = (
-        lines.where("not python")
+        lines.where(f"not python and not {NEEDLE}")
         .where(~lines.file_idx.isin(taken))
         .selectExpr("file_idx", "line_number", "cast(null as int) as record_index", "text", "false as checked")
         .unionByName(spark.createDataFrame(good, CANDIDATES))
     )
-    strict_good, strict_bad = _strict(spark, candidates)
-    candidates = candidates.where(f"not ({STRICT})").unionByName(spark.createDataFrame(strict_good, CANDIDATES))
     candidates.createOrReplaceTempView("candidates")
-    spark.createDataFrame(bad + strict_bad, REJECTS).createOrReplaceTempView("pre_rejects")
+    spark.createDataFrame(bad, REJECTS).createOrReplaceTempView("pre_rejects")
     classified = spark.sql(classify_sql("candidates")).persist()
     classified.createOrReplaceTempView("classified")
     return classified

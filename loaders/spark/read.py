@@ -22,10 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from common.settings import MAX_DEPTH, MAX_LINE_BYTES
+from loaders import jsontext
 from loaders.documents import document_text, records
 from loaders.find import InputFile
-from loaders.lines import Bad, Good, check_line
+from loaders.lines import Bad, Good, check_line, check_text
 from loaders.read import read_bytes
+from loaders.spark.classify import NEEDLE, VALID
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -96,14 +98,42 @@ def scan(spark: SparkSession, paths: list[str]) -> DataFrame:
     return spark.sql(LINES)
 
 
+def judge(text: str, valid: bool) -> Good | Bad:
+    """A line Python reads strictly (loaders.spark.classify.STRICT): Spark-valid ones as the DuckDB loader reads
+    the lines its reader parsed; the others are rejected as Spark's classification would, the secret masked."""
+    if valid:
+        return check_text(text, strict=True)
+    return Bad("invalid_json", "not valid JSON", jsontext.mask_secret(text))
+
+
 def python_lines(lines: DataFrame) -> list[Item]:
-    """The marked lines, read by the DuckDB loader's Python reading (quarantined or handed back as text)."""
+    """In one pass: the marked lines, read by the DuckDB loader's Python reading (quarantined or handed back as
+    text), and the STRICT ones, judged by :func:`judge`."""
     found: list[Item] = []
-    for row in lines.where("python").select("file_idx", "line_number", "raw").toLocalIterator():
-        item = check_line(bytes(row.raw), first=row.line_number == 1)
+    flagged = lines.where(f"python or {NEEDLE}").selectExpr(
+        "file_idx", "line_number", "raw", "text", "python", f"not python and {VALID} as valid"
+    )
+    for row in flagged.toLocalIterator():
+        item = check_line(bytes(row.raw), first=row.line_number == 1) if row.python else judge(row.text, row.valid)
         if item is not None:
             found.append((row.file_idx, row.line_number, None, item))
     return found
+
+
+def needs_strict(text: str) -> bool:
+    """Python's twin of NEEDLE, for text Python handed back (a document's element, a line it read)."""
+    return 'ey"' in text.lower() or "\\u" in text
+
+
+def strict_items(spark: SparkSession, items: list[Item]) -> list[Item]:
+    """Items Python handed back unchecked whose text needs STRICT: judged with Spark's validity (one small job)."""
+    pending = [(i, n, r, item.text) for i, n, r, item in items if isinstance(item, Good) and not item.strict
+               and needs_strict(item.text)]  # fmt: skip
+    if not pending:
+        return items
+    rows = spark.createDataFrame(pending, "file_idx int, line_number bigint, record_index int, text string")
+    valid = {(row[0], row[1], row[2]): row[3] for row in rows.selectExpr("*", f"{VALID} as valid").collect()}
+    return [(i, n, r, judge(item.text, valid[(i, n, r)]) if (i, n, r) in valid else item) for i, n, r, item in items]
 
 
 def documents(spark: SparkSession, files: dict[int, InputFile]) -> tuple[list[int], list[Item]]:

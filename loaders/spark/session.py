@@ -8,6 +8,7 @@ database, which one process may open at a time: a second process fails to start 
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +25,8 @@ METASTORE_URL_ENV = "TELEMETRY_SPARK_METASTORE_URL"  # default: Derby in <spark 
 METASTORE_URIS_ENV = "TELEMETRY_SPARK_METASTORE_URIS"  # a Hive metastore service (thrift://...); empty: embedded
 DRIVER_MEMORY_ENV, DEFAULT_DRIVER_MEMORY = "TELEMETRY_SPARK_DRIVER_MEMORY", "2g"
 SHUFFLE_PARTITIONS_ENV, DEFAULT_SHUFFLE_PARTITIONS = "TELEMETRY_SPARK_SHUFFLE_PARTITIONS", "4"
+LOG_LEVEL_ENV = "TELEMETRY_SPARK_LOG_LEVEL"  # Spark's own log on stderr (default fatal: the loader reports errors)
+LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
 
 
 class SparkUnavailable(Exception):
@@ -49,7 +52,7 @@ def metastore_url() -> str:
 
 def settings() -> dict[str, str]:
     """Every Spark setting the loader uses (what ``profiles.yml`` sets for dbt, plus the loader's own)."""
-    home = spark_dir()
+    home, log_level = spark_dir(), os.environ.get(LOG_LEVEL_ENV) or "fatal"
     return {
         "spark.master": os.environ.get(MASTER_ENV) or DEFAULT_MASTER,
         "spark.app.name": "rasa_telemetry_loader",
@@ -57,15 +60,19 @@ def settings() -> dict[str, str]:
         "spark.hadoop.javax.jdo.option.ConnectionURL": metastore_url(),
         "spark.hadoop.hive.metastore.uris": os.environ.get(METASTORE_URIS_ENV) or "",
         "spark.driver.memory": os.environ.get(DRIVER_MEMORY_ENV) or DEFAULT_DRIVER_MEMORY,
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={home} -Duser.timezone=UTC",
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={home} -Duser.timezone=UTC "
+        f"-Dlog4j2.configurationFile={LOG_CONFIG} -Dtelemetry.spark.log.level={log_level}",
         "spark.sql.shuffle.partitions": os.environ.get(SHUFFLE_PARTITIONS_ENV) or DEFAULT_SHUFFLE_PARTITIONS,
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.sources.default": "parquet",
         "spark.sql.legacy.createHiveTableByDefault": "false",
         "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
         # the loader's own: standard Parquet timestamps (not INT96), ANSI casts off as dbt-spark has them
         "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
         "spark.sql.ansi.enabled": "false",
+        # a Segment archive is many small gzip files: pack them into few tasks (the default counts 4 MB a file)
+        "spark.sql.files.openCostInBytes": str(1024 * 1024),
     }
 
 
@@ -84,7 +91,7 @@ def start() -> SparkSession:
     except Exception as error:  # py4j and pyspark raise several kinds; the JVM's own message is the useful part
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise SparkUnavailable(f"Spark could not start: {first}") from error
-    spark.sparkContext.setLogLevel("ERROR")
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)  # pyspark's echo of every SQL error
     try:
         spark.sql("create database if not exists raw")
     except Exception as error:
