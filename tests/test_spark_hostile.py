@@ -17,10 +17,15 @@ from tests.raw_checks import check_item, cli, identity, leaks, plain_exit, uniqu
 from tests.spark_loader_kit import differences, spark_cli, spark_tables
 
 pytestmark = pytest.mark.spark
+pytest.importorskip("pyspark", reason="pyspark is not installed (requirements.txt pins it with the Spark target)")
 
 ITEMS = range(1, 12)
 #: (table, source file under the corpus root) -> why the engines differ there.
-KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {}
+KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {
+    ("events", f"item10/{name}.jsonl"): 'properties {"x":1e400}: DuckDB keeps the number as Infinity (not '
+    'JSON), Spark\'s Jackson re-serialises it as the string "Infinity"; neither keeps 1e400'
+    for name in ("fast", "slow")
+}
 
 
 def _sources(problems: list[str], root: Path) -> set[str]:

@@ -25,6 +25,7 @@ from tests.raw_checks import identity, leaks, unique_ids
 from tests.spark_loader_kit import differences, parquet_glob, spark_cli, spark_tables
 
 pytestmark = pytest.mark.spark
+pytest.importorskip("pyspark", reason="pyspark is not installed (requirements.txt pins it with the Spark target)")
 SECRET = re.compile(rb'"writeKey":"([^"]+)"')
 
 

@@ -36,6 +36,9 @@ assert SEGMENT_TIME == "%Y-%m-%dT%H:%M:%S.%gZ", "keep SPARK_SEGMENT_TIME in step
 #: UTF-8 text, and the sentinel of the one-value test is spelled ``\\u0000``.
 NEEDLE = "(lower(text) like '%ey\"%' or contains(text, '\\\\u'))"
 STRICT = f"not checked and {NEEDLE}"
+#: ``NaN`` / ``Infinity`` spellings: DuckDB's reader takes them, so the DuckDB loader rejects such a line with
+#: Python's reason; a line Spark rejects with one of them is judged by Python too (loaders.spark.read.judge).
+CONSTANTS = "(lower(text) like '%nan%' or lower(text) like '%inf%')"
 
 _OPTIONS = "map(" + ", ".join(f"'{key}', '{value}'" for key, value in JSON_OPTIONS.items()) + ")"
 _SCHEMA = (
@@ -87,7 +90,8 @@ def _typed() -> str:
             value = f"case when {t} <> 'STRING' then try_cast({s} as bigint) end"
             exact = f"cast(v_{c} as string) = {s}"
         else:
-            value = f"case when {t} = 'STRING' then try_cast({s} as timestamp) end"
+            # Spark casts years past 9999 to odd instants (DuckDB: NULL, or its own range): no typed value then
+            value = f"case when {t} = 'STRING' and {s} rlike '^[0-9]{{4}}-' then try_cast({s} as timestamp) end"
             exact = f'date_format(v_{c}, "{SPARK_SEGMENT_TIME}") = {s}'
         columns.append(f"{value} as v_{c}")
         columns.append(f"(not p_{c} or coalesce({exact.replace(f'v_{c}', f'({value})')}, false)) as x_{c}")
@@ -104,6 +108,22 @@ def _extra_keys() -> str:
     return f"concat(filter(keys, name -> not array_contains(array({_KNOWN}), name)), " \
            f"filter(array({inexact}), name -> name is not null))"  # fmt: skip
 
+
+def _json_string(text: str) -> str:
+    """A string as JSON text (``to_json`` takes no bare string: quote it inside an array, then unwrap)."""
+    return f"substring(to_json(array({text})), 2, length(to_json(array({text}))) - 2)"
+
+
+#: ``extra``: the line's members named in ``extra_keys``, in the line's order, values as JSON text. A variant
+#: tells strings from other values; Spark's string reading of a non-string value (its JSON text) keeps the key
+#: order of nested objects, which a variant (sorted keys) would not.
+EXTRA = f"""'{{' || array_join(transform(
+        filter(map_entries(from_json(text, 'map<string, string>')), member -> array_contains(extra_keys, member.key)),
+        member -> {_json_string("member.key")} || ':' || case
+            when member.value is null then 'null'
+            when schema_of_variant(from_json(text, 'map<string, variant>')[member.key]) = 'STRING'
+                then {_json_string("member.value")}
+            else member.value end), ',') || '}}'"""
 
 #: A scalar line's JSON type as DuckDB's json_type names it (the not_an_object detail).
 SCALAR_TYPE = """case when left(trimmed, 1) = '"' then 'varchar'
@@ -128,8 +148,7 @@ select
     end as detail,
     case when reason is not null then text end as raw_line,
     {typed},
-    case when reason is null and size(extra_keys) > 0 then to_json(map_filter(
-        from_json(text, 'map<string, variant>'), (name, value) -> array_contains(extra_keys, name))) end as extra
+    case when reason is null and size(extra_keys) > 0 then {EXTRA} end as extra
 from (
     select *,
         case when not valid or duplicate_detail is not null then 'invalid_json'

@@ -21,7 +21,7 @@ from loaders.land import FileResult
 from loaders.lines import Bad, Good
 from loaders.load import RunSummary, chunks
 from loaders.spark import land, read, session, tables
-from loaders.spark.classify import NEEDLE, classify_sql
+from loaders.spark.classify import CONSTANTS, NEEDLE, VALID, classify_sql
 from loaders.spark.dedup import find_winners
 
 if TYPE_CHECKING:
@@ -80,12 +80,12 @@ def _classify(spark: SparkSession, lines: DataFrame, files: dict[int, InputFile]
     """Fill the ``classified`` and ``pre_rejects`` views for the readable files of a chunk."""
     items = read.python_lines(lines)
     taken, documents = read.documents(spark, files)
-    items = read.strict_items(spark, items + documents)
+    items = read.strict_items(spark, [item for item in items if item[0] not in taken] + documents)
     good = [(i, n, r, item.text, item.strict) for i, n, r, item in items if isinstance(item, Good)]
     bad = [(i, n, r, item.reason, item.detail, item.raw_line, item.raw_bytes)
            for i, n, r, item in items if isinstance(item, Bad)]  # fmt: skip
     candidates = (
-        lines.where(f"not python and not {NEEDLE}")
+        lines.where(f"not python and not {NEEDLE} and not ({CONSTANTS} and not {VALID})")
         .where(~lines.file_idx.isin(taken))
         .selectExpr("file_idx", "line_number", "cast(null as int) as record_index", "text", "false as checked")
         .unionByName(spark.createDataFrame(good, CANDIDATES))

@@ -15,6 +15,7 @@ file) is read by loaders.documents, as on DuckDB.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -27,7 +28,7 @@ from loaders.documents import document_text, records
 from loaders.find import InputFile
 from loaders.lines import Bad, Good, check_line, check_text
 from loaders.read import read_bytes
-from loaders.spark.classify import NEEDLE, VALID
+from loaders.spark.classify import CONSTANTS, NEEDLE, VALID
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -101,16 +102,43 @@ def scan(spark: SparkSession, paths: list[str]) -> DataFrame:
 def judge(text: str, valid: bool) -> Good | Bad:
     """A line Python reads strictly (loaders.spark.classify.STRICT): Spark-valid ones as the DuckDB loader reads
     the lines its reader parsed; the others are rejected as Spark's classification would, the secret masked."""
-    if valid:
-        return check_text(text, strict=True)
-    return Bad("invalid_json", "not valid JSON", jsontext.mask_secret(text))
+    if not valid and _only_constants(text):
+        return check_text(text, strict=True)  # what the DuckDB loader says of a line its reader parsed
+    if not valid:
+        return Bad("invalid_json", "not valid JSON", jsontext.mask_secret(text))
+    item = check_text(text, strict=True)
+    if isinstance(item, Good) and _unpaired_surrogate(item.text):  # Spark takes them; DuckDB's JSON cast does not
+        return Bad("invalid_json", "not valid JSON", item.text)
+    return item
+
+
+def _only_constants(text: str) -> bool:
+    """Whether the text is JSON but for ``NaN`` / ``Infinity`` (Python's reader takes them unless told not to)."""
+    if "NaN" not in text and "Infinity" not in text:
+        return False
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def _unpaired_surrogate(text: str) -> bool:
+    """Whether a valid JSON text (at most MAX_DEPTH deep) escapes a UTF-16 surrogate that has no partner."""
+    if "\\u" not in text:
+        return False
+    try:
+        json.dumps(json.loads(text), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def python_lines(lines: DataFrame) -> list[Item]:
     """In one pass: the marked lines, read by the DuckDB loader's Python reading (quarantined or handed back as
     text), and the STRICT ones, judged by :func:`judge`."""
     found: list[Item] = []
-    flagged = lines.where(f"python or {NEEDLE}").selectExpr(
+    flagged = lines.where(f"python or {NEEDLE} or ({CONSTANTS} and not {VALID})").selectExpr(
         "file_idx", "line_number", "raw", "text", "python", f"not python and {VALID} as valid"
     )
     for row in flagged.toLocalIterator():
