@@ -8,10 +8,14 @@ import re
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from common import settings
 from common.progress import Progress
 from loaders.find import InputError, text_of
+
+if TYPE_CHECKING:
+    from loaders.load import RunSummary
 
 EXIT_OK, EXIT_FILES_FAILED, EXIT_USAGE, EXIT_IN_USE = 0, 1, 2, 3
 
@@ -44,7 +48,7 @@ def _shown(path: Path) -> str:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m loaders",
-        description="Land Rasa telemetry (Segment archives and other captures) in the DuckDB warehouse.",
+        description="Land Rasa telemetry (Segment archives and other captures) in the DuckDB warehouse (or on Spark).",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -57,9 +61,17 @@ def _parser() -> argparse.ArgumentParser:
             f"($TELEMETRY_DB, default {settings.DEFAULT_DB}). Each file is loaded in one transaction; "
             "files already loaded are skipped (known by path, size and mtime without being read, else by SHA-256), "
             "and so is a second file with the same bytes in one run; unreadable lines go to raw.rejected_events. "
-            "Exit status: 0 ok, 1 a file failed, 2 bad arguments or an unusable warehouse file, "
-            "3 warehouse in use (after --wait)."
+            "Exit status: 0 ok, 1 a file failed, 2 bad arguments or an unusable warehouse file (or, with "
+            "--engine spark, Spark could not start), 3 warehouse in use (after --wait; with --engine spark: "
+            "the embedded metastore is held by another process)."
         ),
+    )
+    load.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="where to land: the DuckDB warehouse file (default), or Parquet tables raw.* in Spark's catalog "
+        '($TELEMETRY_SPARK_MASTER, default local[2]; $TELEMETRY_SPARK_WAREHOUSE; README "Running on Spark")',
     )
     load.add_argument("paths", nargs="+", metavar="PATH", help="file, folder or glob")
     load.add_argument(
@@ -86,7 +98,35 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _run_spark(args: argparse.Namespace) -> tuple[RunSummary, str] | int:
+    """The Spark engine's run: (summary, where it landed), or an exit status."""
+    from loaders.spark.load import load
+    from loaders.spark.session import MetastoreInUse, SparkUnavailable, warehouse_location
+
+    if args.db or args.wait:
+        print("error: --db and --wait are for the DuckDB engine; Spark's catalog is set by environment "
+              "(README \"Running on Spark\")", file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
+    bar = Progress(0, "loading")
+    try:
+        summary = load(args.paths, received_at=args.received_at, force=args.force, progress=bar, verify=args.verify)
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except (SparkUnavailable, MetastoreInUse) as error:
+        bar.close()
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_IN_USE if isinstance(error, MetastoreInUse) else EXIT_USAGE
+    bar.close()
+    return summary, f"Spark catalog raw.* ({warehouse_location()})"
+
+
 def _run_load(args: argparse.Namespace) -> int:
+    if args.engine == "spark":
+        ran = _run_spark(args)
+        if isinstance(ran, int):
+            return ran
+        return _report(*ran)
     from loaders.load import load
     from loaders.schema import OutdatedWarehouse
     from loaders.warehouse import WarehouseInUse, WarehouseUnusable
@@ -117,6 +157,15 @@ def _run_load(args: argparse.Namespace) -> int:
         say(f"error: {error}" if isinstance(error, WarehouseUnusable) else f"error: warehouse {db_path}: {error}")
         return EXIT_USAGE
     bar.close()
+    return _report(summary, str(db_path))
+
+
+def _report(summary: RunSummary, destination: str) -> int:
+    """The run's stderr lines (changed, failed, skipped copies) and its one-line summary; the exit status."""
+
+    def say(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
     for path in summary.changed:
         say(f"changed: {_shown(path)}: its content differs from when it was loaded (same size and mtime); loaded again")
     failed = summary.with_status("failed")
@@ -135,7 +184,7 @@ def _run_load(args: argparse.Namespace) -> int:
     line = (
         f"{len(loaded)} files loaded, {len(skipped)} skipped ({why}), {len(failed)} failed; "
         f"{summary.total('accepted'):,} accepted, {summary.total('duplicates'):,} duplicates, "
-        f"{summary.total('rejected'):,} rejected in {summary.seconds:.1f}s -> {db_path}"
+        f"{summary.total('rejected'):,} rejected in {summary.seconds:.1f}s -> {destination}"
     )
     if failed:
         line += f" [FAILED: {', '.join(_shown(Path(result.path.name)) for result in failed)}]"

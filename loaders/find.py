@@ -232,14 +232,22 @@ LOADED = "select file_sha256, min(source_file) from raw.loads where status = 'lo
 def plan(
     con: duckdb.DuckDBPyConnection, candidates: list[Candidate], *, force: bool = False, verify: bool = False
 ) -> Plan:
+    """Decide what to do with each candidate against the warehouse's ``raw.loads`` (:func:`plan_from`)."""
+    return plan_from(con.execute(KNOWN).fetchall(), con.execute(LOADED).fetchall(), candidates, force, verify)
+
+
+def plan_from(
+    known_rows: list[tuple], loaded_rows: list[tuple], candidates: list[Candidate], force: bool, verify: bool
+) -> Plan:
     """Decide what to do with each candidate, in order; the first of two byte-identical files is the one read.
 
-    A file known by (path, size, mtime) from an earlier load is skipped without being read, unless
+    ``known_rows`` and ``loaded_rows`` are what :data:`KNOWN` and :data:`LOADED` select from ``raw.loads`` (of
+    any engine). A file known by (path, size, mtime) from an earlier load is skipped without being read, unless
     ``verify`` (re-hash everything) or ``force`` (re-read everything). Other files are hashed: content
     already loaded under any path is skipped; ``force`` reads it again, but never two copies in one run.
     """
-    known = {(path, size, mtime): sha for path, size, mtime, sha in con.execute(KNOWN).fetchall()}
-    loaded: dict[str, str] = dict(con.execute(LOADED).fetchall())
+    known = {(path, size, mtime): sha for path, size, mtime, sha in known_rows}
+    loaded: dict[str, str] = dict(loaded_rows)
     result = Plan()
     first: dict[str, str] = {}  # sha256 -> the file of this run that has it
     for candidate in candidates:

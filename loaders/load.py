@@ -42,21 +42,21 @@ class RunSummary:
         return [result for result in self.results if result.status == status]
 
 
-def _chunks(files: list[tuple[int, InputFile]]) -> list[dict[int, InputFile]]:
+def chunks(files: list[tuple[int, InputFile]]) -> list[dict[int, InputFile]]:
     """Chunks of whole files, bounded by uncompressed bytes (settings.load_chunk_bytes) and a file count."""
-    chunks: list[dict[int, InputFile]] = []
+    found: list[dict[int, InputFile]] = []
     current: dict[int, InputFile] = {}
     size, limit = 0, settings.load_chunk_bytes()
     for idx, info in files:
         text_bytes = info.uncompressed_bytes or info.bytes
         if current and (size + text_bytes > limit or len(current) >= settings.LOAD_CHUNK_FILES):
-            chunks.append(current)
+            found.append(current)
             current, size = {}, 0
         current[idx] = info
         size += text_bytes
     if current:
-        chunks.append(current)
-    return chunks
+        found.append(current)
+    return found
 
 
 def _record_planned(con: duckdb.DuckDBPyConnection, files: Plan, summary: RunSummary) -> None:
@@ -120,7 +120,7 @@ def load(
         _record_planned(con, files, summary)
         if progress:
             progress.set_total(sum(info.bytes for info in files.load))
-        for chunk in _chunks(list(enumerate(files.load))):
+        for chunk in chunks(list(enumerate(files.load))):
             _load_chunk(con, chunk, summary, received_at)
             if progress:
                 progress(sum(info.bytes for info in chunk.values()))
