@@ -76,7 +76,7 @@ lint: venv ## ruff and sqlfluff
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint models macros tests/dbt
 
-# The Spark equality test (tests/test_spark.py) runs pyspark, which needs a Java 17 runtime.
+# The Spark tests (tests/test_spark*.py, marked spark) run pyspark, which needs a Java 17 runtime.
 java:
 	@command -v java >/dev/null || { echo "Java is missing: the Spark test (make test-spark) needs a Java 17 or 21 runtime."; \
 		echo "Install it with: apt-get install -y default-jre-headless   (.ci/run does this in CI)"; exit 1; }
@@ -84,8 +84,8 @@ java:
 pytest: venv chromium
 	$(BIN)/pytest -m "not fuzz and not spark"; rc=$$?; [ $$rc -eq 5 ] && { echo "pytest collected no tests"; exit 1; }; exit $$rc
 
-test-spark: venv java ## The project on Apache Spark (local[2]) gives DuckDB's answers (tests/test_spark.py)
-	$(BIN)/pytest -m spark tests/test_spark.py; rc=$$?; [ $$rc -eq 5 ] && { echo "pytest collected no tests"; exit 1; }; exit $$rc
+test-spark: venv java ## The project on Apache Spark (local[2]) gives DuckDB's answers (the Spark loader, dbt on Spark)
+	$(BIN)/pytest -m spark; rc=$$?; [ $$rc -eq 5 ] && { echo "pytest collected no tests"; exit 1; }; exit $$rc
 
 fuzz: venv ## The loader's property-based fuzz (tests/test_fuzz.py; --hypothesis-profile=nightly for a long run)
 	$(BIN)/pytest -m fuzz

@@ -158,8 +158,12 @@ def load(
     force: bool = False,
     progress: Progress | None = None,
     verify: bool = False,
+    keep_session: bool = False,
 ) -> RunSummary:
     """Load every file under ``paths`` into Spark's raw tables; see README "Loading" and "Running on Spark".
+
+    ``keep_session``: leave the Spark session running (a caller that builds with dbt in the same process, as
+    tests/spark_kit.py does, keeps one JVM); by default the session stops with the load.
 
     Raises :class:`loaders.find.InputError` (before starting Spark) for a path that matches nothing.
     """
@@ -186,6 +190,7 @@ def load(
         aliases.close()
         if files is not None:
             files.close()
-        spark.stop()
+        if not keep_session:
+            spark.stop()
     summary.seconds = time.perf_counter() - clock
     return summary
