@@ -49,8 +49,8 @@ def _bad(reason: str, detail: str, text: str, raw: bytes | None) -> Bad:
     """A reject: its text and (where text cannot hold them exactly) bytes, with the secret masked."""
     if raw is None:
         return Bad(reason, detail, jsontext.mask_secret(text))
-    raw = jsontext.mask_secret(raw.decode("latin-1")).encode("latin-1")  # masked where the bytes say
-    return Bad(reason, detail, jsontext.mask_secret(raw.decode("utf-8", "backslashreplace")), raw)
+    raw = jsontext.mask_secret_bytes(raw)  # the text is the masked bytes as text: one masking, by the bytes
+    return Bad(reason, detail, raw.decode("utf-8", "backslashreplace"), raw)
 
 
 def check_text(text: str, raw: bytes | None = None, strict: bool = False) -> Good | Bad:
@@ -83,8 +83,8 @@ def check_line(raw: bytes, first: bool = False) -> Good | Bad | None:
     if not raw.strip(b" \t\r\n"):
         return None
     if len(raw) > MAX_LINE_BYTES:
-        preview = raw[:PREVIEW_BYTES].decode("utf-8", "backslashreplace")
-        return _bad("too_large", f"{len(raw)} bytes > limit {MAX_LINE_BYTES}", preview, None)
+        preview = jsontext.mask_secret_bytes(raw[:PREVIEW_BYTES]).decode("utf-8", "backslashreplace")
+        return Bad("too_large", f"{len(raw)} bytes > limit {MAX_LINE_BYTES}", preview)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
