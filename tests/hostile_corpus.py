@@ -185,7 +185,7 @@ def item_10() -> tuple[Item, dict[str, bytes]]:
 
 def item_11() -> tuple[Item, dict[str, bytes]]:
     item, files = Item(11, "no writeKey value is stored, however spelled or nested; rejected lines are masked"), {}
-    secret = {tag: f"SECRET11{tag}x7q" for tag in "ABCDEFGHIJKLMNOPQRSTUVW"}
+    secret = {tag: f"SECRET11{tag}x7q" for tag in "ABCDEFGHIJKLMNOPQRSTUVWXY"}
     clean = File(item, "clean.jsonl", "h11c")
     clean.good(writeKey=secret["A"])
     clean.good(raw={"wri\\u0074eKey": f'"{secret["B"]}"'})
@@ -218,8 +218,10 @@ def item_11() -> tuple[Item, dict[str, bytes]]:
 def damaged_keys(out: File, secret: dict[str, str]) -> None:
     """Found by tests/test_fuzz.py: damage (an invalid byte, a raw control character) inside or next to a writeKey
     member, or before it, hid the key from the masking; the rule reads the line without its damage."""
-    for key, tag, reason in ((b'"writeKey"\xff', "Q", "invalid_utf8"), (b'"\\u00\xff77riteKey"', "R", "invalid_utf8"),
-                             (b'"wri\\\x01u0074eKey"', "S", "invalid_json")):  # fmt: skip
+    keys = ((b'"writeKey"\xff', "Q", "invalid_utf8"), (b'"\\u00\xff77riteKey"', "R", "invalid_utf8"),
+            (b'"wri\\\x01u0074eKey"', "S", "invalid_json"), (b'"wri\\\xffu0074eKey"', "X", "invalid_utf8"),
+            (b'"\\\xffu0077riteKey"', "Y", "invalid_utf8"))  # fmt: skip
+    for key, tag, reason in keys:
         line = text(out.mid(), context={"os": "@KEY@"}).encode()
         masked(out, line.replace(b'"os":"@KEY@"', key + b':"' + secret[tag].encode() + b'"'), secret[tag], reason)
     for damage, tag, reason in ((b"\xff", "T", "invalid_utf8"), (b"\x01", "U", "invalid_json")):
