@@ -15,6 +15,8 @@ from loaders import jsontext
 
 PREVIEW_BYTES = 1000
 BOM = "\ufeff"
+#: JSON whitespace around a readable line's value is not kept (DuckDB's reader drops it: both paths agree).
+JSON_WS = " \t\r\n"
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def check_text(text: str, raw: bytes | None = None, strict: bool = False) -> Goo
     if deepest > MAX_DEPTH:
         return _bad("too_deep", f"nested {deepest} levels deep > limit {MAX_DEPTH}", text, exact)
     if not strict:
-        return Good(kind_of(text), text)
+        return Good(kind_of(text), text.strip(JSON_WS))
     try:
         json.loads(text, parse_constant=_no_constant)
         text.encode("utf-8")  # an escaped lone surrogate decodes in Python but is not UTF-8 text
@@ -74,7 +76,7 @@ def check_text(text: str, raw: bytes | None = None, strict: bool = False) -> Goo
         return _bad("invalid_json", "not valid JSON: an unpaired UTF-16 surrogate escape", text, exact)
     if jsontext.has_secret(text):  # masked, not cut: a line rejected later keeps everything but the value
         text = jsontext.mask_secret(text)
-    return Good(kind_of(text), text, strict=True)
+    return Good(kind_of(text), text.strip(JSON_WS), strict=True)
 
 
 def check_line(raw: bytes, first: bool = False) -> Good | Bad | None:
