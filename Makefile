@@ -76,11 +76,12 @@ lint: venv ## ruff and sqlfluff
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint models macros tests/dbt
 
+# Every test, the fuzz included at its default budget (the ci Hypothesis profile, tests/conftest.py).
 pytest: venv chromium
-	$(BIN)/pytest -m "not fuzz"; rc=$$?; [ $$rc -eq 5 ] && { echo "pytest collected no tests"; exit 1; }; exit $$rc
+	$(BIN)/pytest; rc=$$?; [ $$rc -eq 5 ] && { echo "pytest collected no tests"; exit 1; }; exit $$rc
 
-fuzz: venv ## The loader's property-based fuzz (tests/test_fuzz.py; --hypothesis-profile=nightly for a long run)
-	$(BIN)/pytest -m fuzz
+fuzz: venv ## The loader's fuzz, long (tests/test_fuzz.py, nightly profile; make test runs a short one)
+	$(BIN)/pytest -m fuzz --hypothesis-profile=nightly
 
 # The data-quality report CI keeps: GX over a freshly loaded sample (with injected bad data).
 QUALITY_WORK := .quality-sample

@@ -6,7 +6,7 @@ duplicates + rejected`` and, for one-message-per-line files, ``non-blank lines =
 in raw.events; no writeKey value anywhere in raw.*, and every reject of an NDJSON line keeps exactly that line
 with each writeKey value masked (README "No secret is stored"; the generator tracks each value's bytes through
 its damage); ``message_id`` unique; a re-run (and a ``--force`` re-run)
-adds nothing. ``test_fuzz_in_process`` calls ``loaders.load.load()`` (100 examples in the ``ci`` profile);
+adds nothing. ``test_fuzz_in_process`` calls ``loaders.load.load()`` (80 examples in the ``ci`` profile);
 ``test_fuzz_through_the_cli`` runs the real CLI, normally and with the slow path forced, and compares the two.
 """
 
