@@ -81,14 +81,16 @@ java:
 	@command -v java >/dev/null || { echo "Java is missing: the Spark test (make test-spark) needs a Java 17 or 21 runtime."; \
 		echo "Install it with: apt-get install -y default-jre-headless   (.ci/run does this in CI)"; exit 1; }
 
+# Every test but the Spark ones (test-spark), the fuzz included at its default budget (the ci Hypothesis profile,
+# tests/conftest.py).
 pytest: venv chromium
-	$(BIN)/pytest -m "not fuzz and not spark"; rc=$$?; [ $$rc -eq 5 ] && { echo "pytest collected no tests"; exit 1; }; exit $$rc
+	$(BIN)/pytest -m "not spark"; rc=$$?; [ $$rc -eq 5 ] && { echo "pytest collected no tests"; exit 1; }; exit $$rc
 
 test-spark: venv java ## The project on Apache Spark (local[2]) gives DuckDB's answers (the Spark loader, dbt on Spark)
 	$(BIN)/pytest -m spark; rc=$$?; [ $$rc -eq 5 ] && { echo "pytest collected no tests"; exit 1; }; exit $$rc
 
-fuzz: venv ## The loader's property-based fuzz (tests/test_fuzz.py; --hypothesis-profile=nightly for a long run)
-	$(BIN)/pytest -m fuzz
+fuzz: venv ## The loader's fuzz, long (tests/test_fuzz.py, nightly profile; make test runs a short one)
+	$(BIN)/pytest -m fuzz --hypothesis-profile=nightly
 
 # The data-quality report CI keeps: GX over a freshly loaded sample (with injected bad data).
 QUALITY_WORK := .quality-sample

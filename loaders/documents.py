@@ -82,7 +82,9 @@ def records(text: str) -> list[Record]:
     batch = _batch(body)
     if batch is None:
         return [(line_of(0), None, check_text(body))]
-    defaults = [m for m in jsontext.members(body) if _name(m.key) != "batch" and _name(m.key).lower() != "writekey"]
+    defaults = [
+        m for m in jsontext.members(body) if _name(m.key) != "batch" and not jsontext.is_secret_name(_name(m.key))
+    ]
     found: list[Record] = []
     offset_of_batch = body.find("[", body.find('"batch"'))
     for index, (offset, item) in enumerate(batch):

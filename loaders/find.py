@@ -17,6 +17,7 @@ import shutil
 import stat
 import struct
 import tempfile
+import zlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -62,7 +63,8 @@ class InputFile:
     modified_at: datetime | None  # mtime, naive UTC to the microsecond; None if not representable
     uncompressed_bytes: int | None  # gzip ISIZE (mod 2**32) or the plain size; None if unknown
     scan_path: str = ""  # what DuckDB's reader opens: the path itself, or an alias when its name is not plain
-    #: whether a plain file's last byte is a newline (None for gzip: not known without inflating it all)
+    #: whether the file's last byte is a newline (None for a gzip file over SMALL_GZIP_BYTES: not known without
+    #: inflating it all)
     ends_with_newline: bool | None = None
 
     @property
@@ -204,21 +206,46 @@ def _mtime(st: os.stat_result) -> datetime | None:
         return None
 
 
+#: A gzip file up to this size is inflated once more to learn its last byte (README "Known limitations").
+SMALL_GZIP_BYTES = 64 << 10
+
+
+def _gzip_ends_with_newline(data: bytes) -> bool | None:
+    """Whether a (small, whole) gzip file's text ends with a newline, inflated 1 MiB at a time (a small file may
+    inflate to much more); None when it does not inflate to its end."""
+    last = b""
+    try:
+        while data:
+            inflater = zlib.decompressobj(wbits=31)  # one gzip member; a file may hold several
+            while data and not inflater.eof:
+                last = inflater.decompress(data, 1 << 20)[-1:] or last
+                data = inflater.unconsumed_tail
+            if not inflater.eof:
+                return None
+            data = inflater.unused_data
+    except zlib.error:
+        return None
+    return last == b"\n"
+
+
 def describe(path: Path) -> InputFile:
     """Hash and size a file. Raises OSError if it cannot be read."""
     digest = hashlib.sha256()
     size = 0
-    tail = b""
+    tail = data = b""
     with path.open("rb") as handle:
         st = os.fstat(handle.fileno())
+        small_gzip = path.suffix == ".gz" and st.st_size <= SMALL_GZIP_BYTES
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
             size += len(chunk)
             tail = (tail + chunk)[-4:]
+            data += chunk if small_gzip else b""
     # gzip's trailer holds the uncompressed size modulo 2**32 (ISIZE)
     gzip_size = struct.unpack("<I", tail)[0] if len(tail) == 4 else None
     uncompressed = gzip_size if path.suffix == ".gz" else size
-    ends = None if path.suffix == ".gz" else tail.endswith(b"\n")
+    ends = _gzip_ends_with_newline(data) if small_gzip else None
+    ends = ends if path.suffix == ".gz" else tail.endswith(b"\n")
     return InputFile(path, size, digest.hexdigest(), _mtime(st), uncompressed, str(path), ends)
 
 

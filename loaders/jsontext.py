@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import accumulate
@@ -17,8 +18,11 @@ from itertools import accumulate
 TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.S)
 STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
 BRACKET = re.compile(r"[\[\]{}]")
-SECRET = "writekey"  # compared case-insensitively, after JSON unescaping
+SECRET = "writekey"  # compared in any ASCII case, after JSON unescaping
 MASK = '"***"'
+#: Damage inside a line that the secret rule reads past: raw control characters and bytes that are not UTF-8
+#: (surrogate-escaped, see :func:`mask_secret_bytes`). A key with a TAB or an invalid byte in it is still the key.
+DAMAGE = re.compile(r"[\x00-\x1f\udc80-\udcff]+")
 
 
 def depth(text: str) -> int:
@@ -65,21 +69,43 @@ def is_one_value(text: str) -> bool:
     return bool(tokens) and _close(tokens, 0) == len(tokens) - 1
 
 
-def _plain(name: str) -> str:
-    """A key as compared with the secret's: its ASCII letters only, lower case. A damaged key (``wri<TAB>teKey``,
-    an invalid byte after it, ``write_key``) still carries the secret, so it is masked too."""
-    return "".join(char for char in name.lower() if "a" <= char <= "z")
+def is_secret_name(name: str) -> bool:
+    """Whether a decoded key name is the secret key: ``writeKey`` in any ASCII case."""
+    return name.isascii() and name.lower() == SECRET
 
 
 def _key_name(token: str) -> str | None:
-    """A key token decoded; a damaged one (a control character inside an escape) is decoded without it."""
-    for candidate in (token, "".join(char for char in token if ord(char) >= 32)):
-        try:
-            name = json.loads(candidate, strict=False)  # strict=False: a raw control character still decodes
-        except ValueError:
-            continue
-        return name if isinstance(name, str) else None
-    return None
+    """A key token decoded as JSON; None when it does not decode (an invalid escape)."""
+    try:
+        name = json.loads(token)
+    except ValueError:
+        return None
+    return name if isinstance(name, str) else None
+
+
+@dataclass(frozen=True)
+class _View:
+    """A text as the secret rule reads it: without its damage (:data:`DAMAGE`), and where each part came from."""
+
+    text: str
+    starts: list[int]  # offset in ``text`` where each undamaged run starts
+    origins: list[int]  # offset of the same run in the original text
+
+    def origin(self, offset: int) -> int:
+        run = bisect_right(self.starts, offset) - 1
+        return self.origins[run] + offset - self.starts[run]
+
+
+def _view(text: str) -> _View:
+    parts, starts, origins, length, position = [], [0], [0], 0, 0
+    for found in DAMAGE.finditer(text):
+        parts.append(text[position : found.start()])
+        length += found.start() - position
+        position = found.end()
+        starts.append(length)
+        origins.append(position)
+    parts.append(text[position:])
+    return _View("".join(parts), starts, origins)
 
 
 @dataclass(frozen=True)
@@ -128,7 +154,7 @@ def _secret_members(tokens: list[Token]) -> list[tuple[int, int]]:
         if index <= skip_until or not token.text.startswith('"') or tokens[index + 1].text != ":":
             continue
         name = _key_name(token.text)
-        if name is not None and _plain(name) == SECRET:
+        if name is not None and is_secret_name(name):
             end = _value_end(tokens, index + 2) if index + 2 < len(tokens) else index + 1
             spans.append((index, end))
             skip_until = end
@@ -136,23 +162,44 @@ def _secret_members(tokens: list[Token]) -> list[tuple[int, int]]:
 
 
 def has_secret(text: str) -> bool:
-    return bool(_secret_members(_tokens(text)))
+    return bool(_secret_members(_tokens(_view(text).text)))
+
+
+def _secret_values(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets in ``text`` of every secret value, in order, not overlapping."""
+    view = _view(text)
+    tokens = _tokens(view.text)
+    spans: list[tuple[int, int]] = []
+    for key, end in _secret_members(tokens):
+        if key + 2 >= len(tokens):
+            continue  # a key and its colon at the end of a cut line: no value
+        while end + 1 < len(tokens) and tokens[end + 1].text not in (",", "}", "]"):
+            end = _value_end(tokens, end + 1)
+        start, stop = view.origin(tokens[key + 2].start), view.origin(tokens[end].end - 1) + 1
+        if spans and start < spans[-1][1]:  # a broken value ran on over the next member
+            spans[-1] = (spans[-1][0], max(stop, spans[-1][1]))
+        else:
+            spans.append((start, stop))
+    return spans
 
 
 def mask_secret(text: str) -> str:
     """Any text (valid JSON or not) with the value of every secret-key member replaced by ``"***"``.
 
-    In text that is not JSON the value may not end where a string token ends (a stray quote, an invalid byte
-    before an escaped one): the mask runs on to the next ``,``, ``}`` or ``]``, so no part of it is kept.
+    The rule (README "No secret is stored"): the text is read without its damage (raw control characters, bytes
+    that are not UTF-8); a string token followed by ``:`` whose JSON-decoded name is ``writeKey`` in any ASCII case
+    is the secret key, and the value token after the colon is its value. In text that is not JSON the value may not
+    end where a string token ends (a stray quote): the mask runs on to the next ``,``, ``}`` or ``]``. Everything
+    else is kept as it was, damage included.
     """
-    tokens = _tokens(text)
-    for key, end in reversed(_secret_members(tokens)):
-        if key + 2 >= len(tokens):
-            continue
-        while end + 1 < len(tokens) and tokens[end + 1].text not in (",", "}", "]"):
-            end = _value_end(tokens, end + 1)
-        text = text[: tokens[key + 2].start] + MASK + text[tokens[end].end :]
+    for start, stop in reversed(_secret_values(text)):
+        text = text[:start] + MASK + text[stop:]
     return text
+
+
+def mask_secret_bytes(raw: bytes) -> bytes:
+    """:func:`mask_secret` on bytes that need not be UTF-8: every other byte is kept exactly."""
+    return mask_secret(raw.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
 
 
 def object_text(pairs: list[tuple[str, str]]) -> str:

@@ -15,6 +15,8 @@ from loaders import jsontext
 
 PREVIEW_BYTES = 1000
 BOM = "\ufeff"
+#: JSON whitespace around a readable line's value is not kept (DuckDB's reader drops it: both paths agree).
+JSON_WS = " \t\r\n"
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,8 @@ def _bad(reason: str, detail: str, text: str, raw: bytes | None) -> Bad:
     """A reject: its text and (where text cannot hold them exactly) bytes, with the secret masked."""
     if raw is None:
         return Bad(reason, detail, jsontext.mask_secret(text))
-    raw = jsontext.mask_secret(raw.decode("latin-1")).encode("latin-1")  # masked where the bytes say
-    return Bad(reason, detail, jsontext.mask_secret(raw.decode("utf-8", "backslashreplace")), raw)
+    raw = jsontext.mask_secret_bytes(raw)  # the text is the masked bytes as text: one masking, by the bytes
+    return Bad(reason, detail, raw.decode("utf-8", "backslashreplace"), raw)
 
 
 def check_text(text: str, raw: bytes | None = None, strict: bool = False) -> Good | Bad:
@@ -64,7 +66,7 @@ def check_text(text: str, raw: bytes | None = None, strict: bool = False) -> Goo
     if deepest > MAX_DEPTH:
         return _bad("too_deep", f"nested {deepest} levels deep > limit {MAX_DEPTH}", text, exact)
     if not strict:
-        return Good(kind_of(text), text)
+        return Good(kind_of(text), text.strip(JSON_WS))
     try:
         json.loads(text, parse_constant=_no_constant)
         text.encode("utf-8")  # an escaped lone surrogate decodes in Python but is not UTF-8 text
@@ -74,7 +76,7 @@ def check_text(text: str, raw: bytes | None = None, strict: bool = False) -> Goo
         return _bad("invalid_json", "not valid JSON: an unpaired UTF-16 surrogate escape", text, exact)
     if jsontext.has_secret(text):  # masked, not cut: a line rejected later keeps everything but the value
         text = jsontext.mask_secret(text)
-    return Good(kind_of(text), text, strict=True)
+    return Good(kind_of(text), text.strip(JSON_WS), strict=True)
 
 
 def check_line(raw: bytes, first: bool = False) -> Good | Bad | None:
@@ -83,8 +85,8 @@ def check_line(raw: bytes, first: bool = False) -> Good | Bad | None:
     if not raw.strip(b" \t\r\n"):
         return None
     if len(raw) > MAX_LINE_BYTES:
-        preview = raw[:PREVIEW_BYTES].decode("utf-8", "backslashreplace")
-        return _bad("too_large", f"{len(raw)} bytes > limit {MAX_LINE_BYTES}", preview, None)
+        preview = jsontext.mask_secret_bytes(raw[:PREVIEW_BYTES]).decode("utf-8", "backslashreplace")
+        return Bad("too_large", f"{len(raw)} bytes > limit {MAX_LINE_BYTES}", preview)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
 
@@ -76,8 +76,9 @@ def message(draw: st.DrawFn, number: int, secrets: list[str]) -> dict:
     return {key: value for key, value in body.items() if value != DROP}
 
 
+DUPLICATE_SECRET = '"writeKey":1,'
 STRUCTURAL = {
-    "duplicate_key": ['"event":"Dup",', '"messageId":"dup-1",', '"userId":null,', '"writeKey":1,'],
+    "duplicate_key": ['"event":"Dup",', '"messageId":"dup-1",', '"userId":null,', DUPLICATE_SECRET],
     "nan": ['"x":NaN,', '"x":Infinity,', '"x":-Infinity,', '"x":[1,NaN],'],
     "lone_surrogate": [r'"s":"\ud800",', r'"s":"a\udfff",', r'"\ud83dk":1,', r'"s":"\ude00\ud83d",'],
     "deep": [f'"deep":{deep(levels)},' for levels in (MAX_DEPTH - 2, MAX_DEPTH - 1, MAX_DEPTH, 500, 10_000)],
@@ -88,17 +89,44 @@ WRAPPERS = ["[{line}]", "[{line},{line}]", "[]", "[1,2]", '"just a string"', "42
 BYTES = ["truncate", "invalid_utf8", "control", "bom"]
 
 
+Spans = list[tuple[int, int]]  # byte offsets (start, end) of writeKey values in a line
+
+
+def _shifted(spans: Spans, at: int, size: int) -> Spans:
+    """Spans after ``size`` bytes are inserted at ``at``: a value the bytes land strictly inside grows, and
+    bytes next to a value are not part of it (the masking reads past them, README "No secret is stored")."""
+    return [(start + size * (at <= start), end + size * (at < end)) for start, end in spans]
+
+
+def _value_spans(text: str, values: list[str]) -> Spans:
+    """Byte spans in ``text`` (as written: UTF-8, lone surrogates kept) of every occurrence of each value."""
+    spans = []
+    for value in values:
+        at = text.find(value)
+        while at >= 0:
+            start = len(text[:at].encode("utf-8", "surrogatepass"))
+            spans.append((start, start + len(value.encode("utf-8", "surrogatepass"))))
+            at = text.find(value, at + len(value))
+    return sorted(set(spans))  # two secrets may be equal (a shrunk example): one span each place
+
+
 @st.composite
-def line(draw: st.DrawFn, number: int, secrets: list[str], valid_json_only: bool = False) -> bytes:
-    """One message as a line, damaged 0-3 ways; ``valid_json_only`` keeps it valid JSON (inside a document)."""
+def line(draw: st.DrawFn, number: int, secrets: list[str], valid_json_only: bool = False) -> tuple[bytes, Spans]:
+    """One message as a line, damaged 0-3 ways; ``valid_json_only`` keeps it valid JSON (inside a document).
+
+    Also returns the byte spans of every writeKey member's value in it (what a reject masks): the oracle's own
+    account of the rule, kept through every damage (a truncation cuts a value, an insertion inside one widens it).
+    """
     body = message(number, secrets)
     text = json.dumps(draw(body), ensure_ascii=draw(st.booleans()), separators=draw(
         st.sampled_from([(",", ":"), (", ", ": ")])))  # fmt: skip
+    values = []
     for index in range(len(secrets)):  # spell each writeKey key, and sometimes escape its value's first letter
         spelled = draw(st.sampled_from(SPELLINGS))
         text = text.replace(json.dumps(f"\x02{index}"), spelled)
-        text = text.replace(json.dumps(f"\x01{index}"), '"' + draw(st.sampled_from(["w", r"\u0077"])) +
-                            secrets[index][1:] + '"')  # fmt: skip
+        value = '"' + draw(st.sampled_from(["w", r"\u0077"])) + secrets[index][1:] + '"'
+        values += [value] if json.dumps(f"\x01{index}") in text else []
+        text = text.replace(json.dumps(f"\x01{index}"), value)
     keeps_json = [kind for kind in ("duplicate_key", "odd_numbers") if kind in STRUCTURAL]
     kinds = keeps_json if valid_json_only else [*STRUCTURAL, "wrap", *BYTES]
     damages = draw(st.lists(st.sampled_from(kinds), max_size=3, unique=True))
@@ -107,14 +135,22 @@ def line(draw: st.DrawFn, number: int, secrets: list[str], valid_json_only: bool
     if "wrap" in damages:
         text = draw(st.sampled_from(WRAPPERS)).replace("{line}", text)
     data = text.encode("utf-8", "surrogatepass")
+    spans = _value_spans(text, values)
+    spans += [(start + len(DUPLICATE_SECRET) - 2, start + len(DUPLICATE_SECRET) - 1)
+              for start, _ in _value_spans(text, [DUPLICATE_SECRET])]  # the 1 of '"writeKey":1,'  # fmt: skip
     if "truncate" in damages and len(data) > 1:
         data = data[: draw(st.integers(1, len(data) - 1))]
+        spans = [(start, min(end, len(data))) for start, end in spans if start < len(data)]
     for kind, choices in (("invalid_utf8", [b"\xff", b"\xc3", b"\xed\xa0\x80", b"\x80"]),
                           ("control", [b"\x00", b"\x01", b"\x08", b"\x1b", b"\x1f", b"\r", b"\t"])):  # fmt: skip
         if kind in damages:
             at = draw(st.integers(0, len(data)))
-            data = data[:at] + draw(st.sampled_from(choices)) + data[at:]
-    return (b"\xef\xbb\xbf" if "bom" in damages else b"") + data
+            inserted = draw(st.sampled_from(choices))
+            data = data[:at] + inserted + data[at:]
+            spans = _shifted(spans, at, len(inserted))
+    if "bom" in damages:
+        return b"\xef\xbb\xbf" + data, sorted(_shifted(spans, 0, 3))
+    return data, sorted(spans)
 
 
 @dataclass
@@ -124,6 +160,7 @@ class File:
     content: bytes  # decompressed
     elements: int | None  # a whole-file JSON document of this many records; None: one record per non-blank line
     may_fail: bool = False  # a truncated gzip file fails on its own
+    masks: dict[int, Spans] = field(default_factory=dict)  # physical line -> its writeKey values (byte spans)
 
 
 @dataclass
@@ -141,7 +178,7 @@ class Archive:
 def document(draw: st.DrawFn, first: int, secrets: list[str]) -> tuple[bytes, int]:
     """A whole-file JSON document: an array or a Segment batch body, pretty-printed or on one line."""
     count = draw(st.integers(0, 4))
-    items = [draw(line(first + n, secrets, valid_json_only=True)).decode() for n in range(count)]
+    items = [draw(line(first + n, secrets, valid_json_only=True))[0].decode() for n in range(count)]
     indent = draw(st.sampled_from(["", "\n  "]))
     joined = ("," + indent).join(items)
     if draw(st.booleans()) and count:
@@ -169,17 +206,18 @@ def archive(draw: st.DrawFn) -> Archive:
         first = 100 * index
         if draw(st.integers(0, 5)) == 0:
             content, elements = draw(document(first, secrets))
+            masks = {}
         else:
-            blanks = st.sampled_from([b"", b"  ", b"\t"])
+            blanks = st.sampled_from([(b"", []), (b"  ", []), (b"\t", [])])
             lines = [draw(blanks if draw(st.integers(0, 5)) == 0 else line(first + n, secrets))
                      for n in range(draw(st.integers(1, 8)))]  # fmt: skip
             newline = draw(st.sampled_from([b"\n", b"\r\n"]))
-            content = newline.join(lines) + draw(st.sampled_from([newline, b""]))
-            elements = None
+            content = newline.join(data for data, _ in lines) + draw(st.sampled_from([newline, b""]))
+            elements, masks = None, {number: spans for number, (_, spans) in enumerate(lines, 1) if spans}
         name = f"{index}-{stem}".encode() + bad + suffix.encode()
         data = gzip.compress(content, mtime=0) if suffix.endswith(".gz") else content
         may_fail = suffix.endswith(".gz") and draw(st.integers(0, 9)) == 0
         if may_fail:
             data = data[: len(data) // 2]
-        files.append(File(name, data, content, elements, may_fail))
+        files.append(File(name, data, content, elements, may_fail, masks))
     return Archive(files, secrets)

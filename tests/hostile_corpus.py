@@ -185,7 +185,7 @@ def item_10() -> tuple[Item, dict[str, bytes]]:
 
 def item_11() -> tuple[Item, dict[str, bytes]]:
     item, files = Item(11, "no writeKey value is stored, however spelled or nested; rejected lines are masked"), {}
-    secret = {tag: f"SECRET11{tag}x7q" for tag in "ABCDEFGHIJKLMNOP"}
+    secret = {tag: f"SECRET11{tag}x7q" for tag in "ABCDEFGHIJKLMNOPQRSTUVWXY"}
     clean = File(item, "clean.jsonl", "h11c")
     clean.good(writeKey=secret["A"])
     clean.good(raw={"wri\\u0074eKey": f'"{secret["B"]}"'})
@@ -206,12 +206,31 @@ def item_11() -> tuple[Item, dict[str, bytes]]:
     slow.expect.masked[len(slow.lines)][1] = ""  # too_large keeps a preview: only the start is compared
     masked(slow, f"[{text(slow.mid(), writeKey=secret['M'])}]", secret["M"], "not_an_object")
     masked(slow, text(slow.mid(), userId=DROP, context={"WriteKey": secret["N"]}), secret["N"], "missing_user_id")
+    damaged_keys(slow, secret)
     files.update({"clean.jsonl": clean.data(), "slow.jsonl": slow.data()})
     batch = {"batch": [message("h11b-01", writeKey=secret["O"]), message("h11b-02")], "writeKey": secret["P"]}
     files["batch.json"] = (json.dumps(batch, indent=2) + "\n").encode()
     item.files["batch.json"] = Expect(records=2, accepted=2, ids=["h11b-01", "h11b-02"])
     item.secrets = [value for tag, value in secret.items() if tag != "F"] + [secret["F"][1:], "918273645546372819"]
     return item, files
+
+
+def damaged_keys(out: File, secret: dict[str, str]) -> None:
+    """Found by tests/test_fuzz.py: damage (an invalid byte, a raw control character) inside or next to a writeKey
+    member, or before it, hid the key from the masking; the rule reads the line without its damage."""
+    keys = ((b'"writeKey"\xff', "Q", "invalid_utf8"), (b'"\\u00\xff77riteKey"', "R", "invalid_utf8"),
+            (b'"wri\\\x01u0074eKey"', "S", "invalid_json"), (b'"wri\\\xffu0074eKey"', "X", "invalid_utf8"),
+            (b'"\\\xffu0077riteKey"', "Y", "invalid_utf8"))  # fmt: skip
+    for key, tag, reason in keys:
+        line = text(out.mid(), context={"os": "@KEY@"}).encode()
+        masked(out, line.replace(b'"os":"@KEY@"', key + b':"' + secret[tag].encode() + b'"'), secret[tag], reason)
+    for damage, tag, reason in ((b"\xff", "T", "invalid_utf8"), (b"\x01", "U", "invalid_json")):
+        escaped = text(out.mid(), raw={'q\\"uote': "1", "writeKey": f'"{secret[tag]}"'}).encode()  # "q\"uote"
+        masked(out, escaped.replace(b'q\\"', b"q\\" + damage + b'"'), secret[tag], reason)  # a damaged \"
+    after = text(out.mid(), raw={"writeKey": f'"{secret["V"]}"\udcff'}).encode("utf-8", "surrogateescape")
+    masked(out, after, secret["V"], "invalid_utf8")  # the byte after the value is kept: only the value is masked
+    number = out.bad(b'{"writeKey":"a\xff" "writeKey":"' + secret["W"].encode() + b'"}', "invalid_utf8")
+    out.expect.kept_bytes[number] = '{"writeKey":"***"}'  # a broken value runs on to the next , } or ]: one mask
 
 
 def item_plain(number: int, title: str, names: list[str]) -> tuple[Item, dict[str, bytes]]:
