@@ -72,7 +72,8 @@ def gz_files(root: Path) -> list[str]:
 
 
 def run_loader(paths: list[str], db: Path) -> tuple[float, float, dict]:
-    """`python -m loaders load` in a child process: (seconds, peak RSS in GB, its summary counts)."""
+    """`python -m loaders load` in a child process: (seconds, peak RSS in GB, its summary counts with its CPU
+    seconds, user + system, as "cpu")."""
     started = time.perf_counter()
     child = subprocess.Popen(
         [sys.executable, "-m", "loaders", "load", *paths, "--db", str(db)],
@@ -88,31 +89,33 @@ def run_loader(paths: list[str], db: Path) -> tuple[float, float, dict]:
             "select (select count(*) from raw.events), (select count(*) from raw.rejected_events)").fetchone(),
             strict=True))  # fmt: skip
     counts["summary"] = out.strip().splitlines()[-1] if out.strip() else ""
+    counts["cpu"] = usage.ru_utime + usage.ru_stime
     return seconds, usage.ru_maxrss / 1024 / 1024, counts
 
 
-def time_engine(files: list[str], work: Path) -> float:
+def time_engine(files: list[str], work: Path) -> tuple[float, float]:
+    """DuckDB's reader with declared columns into a fresh table: (seconds, CPU seconds of this process)."""
     with duckdb.connect(str(work / "engine.duckdb")) as con:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         con.execute(
             f"create table events as select * from read_json($files, format = 'newline_delimited', "
             f"columns = {ENGINE_COLUMNS}, ignore_errors = true)",
             {"files": files},
         )
-        return time.perf_counter() - started
+        return time.perf_counter() - started, time.process_time() - cpu
 
 
-def time_floor(files: list[str], work: Path) -> float:
+def time_floor(files: list[str], work: Path) -> tuple[float, float]:
     config = {"storage_compatibility_version": STORAGE_VERSION}
     with duckdb.connect(str(work / "floor.duckdb"), config=config) as con:
         con.execute(FLOOR_TABLE)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         con.execute(
             f"insert into events select * from read_json($files, format = 'newline_delimited', "
             f"columns = {FLOOR_COLUMNS}, ignore_errors = true)",
             {"files": files},
         )
-        return time.perf_counter() - started
+        return time.perf_counter() - started, time.process_time() - cpu
 
 
 def verdict(ok: bool) -> str:
@@ -120,21 +123,28 @@ def verdict(ok: bool) -> str:
 
 
 def throughput(out: Path, events: int) -> None:
-    print(f"\n== throughput ({events:,} events; ratio = engine s / loader s)")
+    print(f"\n== throughput ({events:,} events; ratio = engine s / loader s; load average "
+          f"{' '.join(f'{load:.1f}' for load in os.getloadavg())})")  # fmt: skip
     print(f"{'archive':<8} {'files':>6} {'loader s':>9} {'engine s':>9} {'floor s':>8} {'ratio':>6} "
           f"{'floor ratio':>11} {'loader/floor':>12} {'peak RSS':>9}  target")  # fmt: skip
     for name, bad in (("clean", 0.0), ("1% bad", 0.01)):
         files = gz_files(archive(out, events, bad))
         with tempfile.TemporaryDirectory(dir=out) as tmp:
             work = Path(tmp)
-            engine_s = time_engine(files, work)
-            floor_s = time_floor(files, work)
-            loader_s, rss, _ = run_loader(files, work / "loader.duckdb")
+            engine_s, engine_cpu = time_engine(files, work)
+            floor_s, floor_cpu = time_floor(files, work)
+            loader_s, rss, counts = run_loader(files, work / "loader.duckdb")
         ratio, target = engine_s / loader_s, TARGETS[name]
         print(f"{name:<8} {len(files):>6} {loader_s:>9.2f} {engine_s:>9.2f} {floor_s:>8.2f} {ratio:>6.2f} "
               f"{engine_s / floor_s:>11.2f} {loader_s / floor_s:>12.2f} {rss:>8.2f}G  ratio >= {target}: "
               f"{verdict(ratio >= target)}; RSS <= {RSS_TARGET_GB} GB: {verdict(rss <= RSS_TARGET_GB)}",
               flush=True)  # fmt: skip
+        # CPU seconds (user + system) do not depend on what else runs on the machine as much as wall seconds do.
+        print(
+            f"{'':<8} CPU s: loader {counts['cpu']:.1f}, engine {engine_cpu:.1f}, floor {floor_cpu:.1f}; "
+            f"CPU ratio {engine_cpu / counts['cpu']:.2f} (floor {engine_cpu / floor_cpu:.2f})",
+            flush=True,
+        )
 
 
 def nightly(out: Path, events: int, days: int) -> None:
@@ -147,7 +157,9 @@ def nightly(out: Path, events: int, days: int) -> None:
     with tempfile.TemporaryDirectory(dir=out) as tmp:
         work = Path(tmp)
         seconds, rss, counts = run_loader(history, work / "year.duckdb")
-        print(f"history load: {seconds:.1f} s, {counts['events']:,} events, peak RSS {rss:.2f} GB "
+        print(f"history load: {seconds:.1f} s ({counts['cpu']:.0f} CPU s, load average "
+              f"{' '.join(f'{load:.1f}' for load in os.getloadavg())}), {counts['events']:,} events, "
+              f"peak RSS {rss:.2f} GB "
               f"(target <= {RSS_TARGET_GB} GB: {verdict(rss <= RSS_TARGET_GB)})", flush=True)  # fmt: skip
         empty_s, _, day_counts = run_loader(new_day, work / "empty.duckdb")
         full_s, day_rss, _ = run_loader(new_day, work / "year.duckdb")

@@ -30,7 +30,11 @@ STORAGE_VERSION = "v1.2.0"
 #: DuckDB's resources: environment variable -> default, for every tool (``profiles.yml`` reads the same
 #: variables with the same defaults for dbt; tests/test_spec_sync.py checks that they agree). A 10M-event
 #: ``dbt build`` stays under 3 GB peak RSS at 2GB. The loader's own default is lower (LOADER_MEMORY_LIMIT):
-#: its chunks are bounded by load_chunk_bytes(), and DuckDB keeps written blocks cached up to its limit.
+#: its chunks are bounded by load_chunk_bytes(), and DuckDB keeps written blocks cached up to its limit. What
+#: grows with the warehouse is that cache of raw.events blocks (the dedup reads every stored message id);
+#: 200-300 MB of the process (more at 10M) are outside the limit. TELEMETRY_DB_MEMORY_LIMIT=512MB with
+#: TELEMETRY_LOAD_CHUNK_MB=128 kept a 1M load at 0.65 GB but not a 10M one clearly under 1 GB, at ~20% more CPU
+#: (landing spills): README "Speed".
 MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT = "TELEMETRY_DB_MEMORY_LIMIT", "2GB"
 LOADER_MEMORY_LIMIT = "1GB"
 THREADS_ENV, DEFAULT_THREADS = "TELEMETRY_DB_THREADS", 2

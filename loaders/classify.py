@@ -34,15 +34,16 @@ def needs_python(max_depth: int) -> str:
     DuckDB's reader is more lenient than RFC 8259 (``NaN``/``Infinity`` in any case, trailing commas) and the
     secret key may hide at any depth or behind an escape. Cheap, sound filters: a line whose length differs from
     the minified length of what DuckDB parsed has whitespace, escapes, a trailing comma or an odd number format;
-    the other needles are plain substrings; a line with more than ``max_depth`` brackets may be too deep.
+    a line with a key that is not an envelope key with a value (``present``: unknown, ``null`` or repeated) is
+    read in Python too; one case-insensitive pattern finds the needles: ``ey"`` (the secret's key) and
+    ``nan``/``inf`` where a value starts (in a line of the minified length, a literal can be nowhere else); a line
+    with more than ``max_depth`` brackets may be too deep.
     """
     lengths = " + ".join(f"coalesce(strlen(j_{key.column}::varchar) + {len(key.key) + 4}, 0)" for key in ENVELOPE)
     return f"""(
         line_bytes <> 1 + {lengths}
-        or len(keys) <> len(list_filter(keys, name -> list_contains([{_ENVELOPE_KEYS}], name)))
-        or contains(text, 'ey"') or contains(text, 'eY"') or contains(text, 'Ey"') or contains(text, 'EY"')
-        or contains(text, 'nan') or contains(text, 'NaN') or contains(text, 'NAN')
-        or contains(text, 'inf') or contains(text, 'Inf') or contains(text, 'INF')
+        or len(keys) <> present
+        or regexp_matches(text, '(?i)ey"|[:,\\[-](nan|inf)')
         or len(string_split(text, '{{')) + len(string_split(text, '[')) > {max_depth} + 2
     )"""
 
@@ -50,9 +51,9 @@ def needs_python(max_depth: int) -> str:
 def _text(json_value: str) -> str:
     """A JSON value as text: a string's content (unescaped), any other value's JSON text."""
     return f"""case when {json_value} is null then null
-                 when left({json_value}, 1) <> '"' then {json_value}::varchar
+                 when not starts_with({json_value}, '"') then {json_value}::varchar
                  when contains({json_value}, '\\') then json_extract_string({json_value}, '$')
-                 else {json_value}[2:-2] end"""
+                 else trim({json_value}, '"') end"""
 
 
 def _level_values() -> str:
@@ -62,6 +63,8 @@ def _level_values() -> str:
         columns.append(f'env."{key.key}" as j_{key.column}')
         if key.kind != "json":
             columns.append(f"{_text(f'j_{key.column}')} as s_{key.column}")
+    present = " + ".join(f"(j_{key.column} is not null)::int" for key in ENVELOPE)
+    columns.append(f"{present} as present")  # envelope keys with a value: ``keys`` has no other key when equal
     return ",\n                ".join(columns)
 
 
@@ -104,9 +107,8 @@ def _exact(kind: str, column: str, name: str, precise: bool) -> str | None:
 def _extra_keys() -> tuple[str, str]:
     """Whether ``extra`` is needed (cheap: no list work for the common row), and the keys it keeps: every key
     outside the envelope, and the envelope keys whose value does not round-trip."""
-    present = " + ".join(f"({'j_' + key.column} is not null)::int" for key in ENVELOPE)
     quick = " and ".join(test for key in ENVELOPE if (test := _exact(key.kind, key.column, key.key, False)))
-    needed = f"len(keys) <> {present} or not ({quick})"
+    needed = f"len(keys) <> present or not ({quick})"
     inexact = ", ".join(
         f"case when not ({test}) then '{key.key}' end"
         for key in ENVELOPE
@@ -168,8 +170,8 @@ from (
             {needs_python(MAX_DEPTH)} as needs_python,
             {_why("s_event", "event")} as event_problem,
             {_why("s_user_id", "userId")} as user_problem,
-            case when len(keys) <> len(list_distinct(keys)) then 'duplicate top-level key (RFC 8259: names should '
-                 || 'be unique; which one counts is undefined)' end as duplicate_detail
+            case when len(keys) <> present and len(keys) <> len(list_distinct(keys)) then 'duplicate top-level key '
+                 || '(RFC 8259: names should be unique; which one counts is undefined)' end as duplicate_detail
         from (
             select
                 *,

@@ -53,3 +53,12 @@ def reset(con: duckdb.DuckDBPyConnection) -> None:
     """Create every chunk table empty."""
     for name, (columns, _) in TABLES.items():
         con.execute(f"create or replace temp table {name} ({columns})")
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    """Append rows from Python to a temp table in one statement, each column passed as a list and unnested
+    (``executemany`` runs one statement per row: 10,000 staged lines took seconds)."""
+    if not rows:
+        return
+    columns = {f"c{number}": list(column) for number, column in enumerate(zip(*rows, strict=True))}
+    con.execute(f"insert into {table} select {', '.join(f'unnest(${name})' for name in columns)}", columns)

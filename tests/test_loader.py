@@ -97,6 +97,28 @@ def test_plain_and_gzipped_ndjson_with_exact_line_numbers(db: Path, tmp_path: Pa
     identity_holds(db)
 
 
+def test_blank_and_bad_lines_among_duckdbs_rows_keep_physical_line_numbers(tmp_path: Path) -> None:
+    """A file with blank lines keeps DuckDB's rows, shifted past the blank lines (loaders.read._rows_stand);
+    only its bad lines are read in Python. Same rows as the forced slow path, which reads every line."""
+    lines = ["", line(1), "", " \t ", line(2), "  " + line(3) + " ", "{not json", "", line(4) + "\r", b"\xff", line(5)]
+    write(tmp_path / "in" / "a.jsonl.gz", lines, gz=True)
+    got = {}
+    for name, env in (("fast", {}), ("slow", {"LOADERS_FORCE_SLOW_PATH": "1"})):
+        db = tmp_path / f"{name}.duckdb"
+        assert run(db, "load", str(tmp_path / "in"), env=env).returncode == 0
+        got[name] = (
+            query(db, "select message_id, line_number from raw.events order by 2"),
+            query(db, "select line_number, reason, raw_line from raw.rejected_events order by 1"),
+            query(db, "select lines, records, accepted, rejected from raw.loads"),
+        )
+        identity_holds(db)
+    events, rejects, loads = got["fast"]
+    assert [number for _, number in events] == [2, 5, 6, 9, 11]
+    assert [(number, reason) for number, reason, _ in rejects] == [(7, "invalid_json"), (10, "invalid_utf8")]
+    assert loads == [(7, 7, 5, 2)]
+    assert got["fast"] == got["slow"]
+
+
 def test_envelope_columns_and_lossless_message(db: Path, tmp_path: Path) -> None:
     original = message(1, event="Training Completed", properties={"training_id": "t1", "runtime": 0})
     write(tmp_path / "a.json", [json.dumps(original)])
