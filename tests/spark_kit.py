@@ -26,8 +26,9 @@ import sys
 import time
 from pathlib import Path
 
+from loaders.spark import tables
+
 REPO = Path(__file__).resolve().parent.parent
-RAW_TABLES = ("events", "rejected_events", "loads")
 
 
 def _dbt(runner: object, *args: str) -> None:
@@ -72,7 +73,7 @@ def _spark_raw_schema() -> dict[str, list[tuple[str, str]]]:
     spark = SparkSession.builder.getOrCreate()
     return {
         table: [(field.name, field.dataType.simpleString()) for field in spark.table(f"raw.{table}").schema.fields]
-        for table in RAW_TABLES
+        for table in tables.TABLES
     }
 
 
@@ -96,9 +97,7 @@ def run_step(runner: object, paths_file: Path, out: Path, build: list[str]) -> d
     start = time.monotonic()
     locations = _export_models(out)
     timings["export_models"] = time.monotonic() - start
-    from loaders.spark import tables
-
-    expected = {table: [(name, kind.lower()) for name, kind in tables.columns(table)] for table in RAW_TABLES}
+    expected = {table: [(name, kind.lower()) for name, kind in tables.columns(table)] for table in tables.TABLES}
     return {"paths": str(paths_file), "seconds": timings, "landed": landed, "locations": locations,
             "raw_schema": _spark_raw_schema(), "expected_raw_schema": expected}  # fmt: skip
 
