@@ -30,13 +30,11 @@ STORAGE_VERSION = "v1.2.0"
 #: DuckDB's resources: environment variable -> default, for every tool (``profiles.yml`` reads the same
 #: variables with the same defaults for dbt; tests/test_spec_sync.py checks that they agree). A 10M-event
 #: ``dbt build`` stays under 3 GB peak RSS at 2GB. The loader's own default is lower (LOADER_MEMORY_LIMIT):
-#: its chunks are bounded by load_chunk_bytes(), and DuckDB keeps written blocks cached up to its limit. What
-#: grows with the warehouse is that cache of raw.events blocks (the dedup reads every stored message id);
-#: 200-300 MB of the process (more at 10M) are outside the limit. TELEMETRY_DB_MEMORY_LIMIT=512MB with
-#: TELEMETRY_LOAD_CHUNK_MB=128 kept a 1M load at 0.65 GB but not a 10M one clearly under 1 GB, at ~20% more CPU
-#: (landing spills): README "Speed".
+#: DuckDB's JSON parsing, its checkpoint's buffers and the loader's Python reading of unclean files lie outside
+#: the limit, 300-450 MB of the process at 10M. Measured on 9.8M events (README "Speed"): a 1GB limit peaked at
+#: 1.44 GB; 512MB at 0.96 GB with one checkpoint at the end, 0.9x GB with one every LOAD_CHECKPOINT_CHUNKS.
 MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT = "TELEMETRY_DB_MEMORY_LIMIT", "2GB"
-LOADER_MEMORY_LIMIT = "1GB"
+LOADER_MEMORY_LIMIT = "512MB"
 THREADS_ENV, DEFAULT_THREADS = "TELEMETRY_DB_THREADS", 2
 TEMP_DIR_ENV = "TELEMETRY_DB_TEMP_DIR"  # default: <warehouse>.tmp, next to the file
 
@@ -69,3 +67,8 @@ def load_chunk_bytes() -> int:
 
 #: Files read by one parallel scan at most.
 LOAD_CHUNK_FILES = 256
+
+#: The loader checkpoints after every this many chunks (1 GB of text at the default chunk size). A checkpoint
+#: merges the partial row groups the chunks' inserts left; one at the end of a 10M load took 17.6 s and peaked
+#: above the others (its work grows with the load), four chunks' worth takes about a second.
+LOAD_CHECKPOINT_CHUNKS = 4

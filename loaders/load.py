@@ -120,8 +120,10 @@ def load(
         _record_planned(con, files, summary)
         if progress:
             progress.set_total(sum(info.bytes for info in files.load))
-        for chunk in chunks(list(enumerate(files.load))):
+        for number, chunk in enumerate(chunks(list(enumerate(files.load))), 1):
             _load_chunk(con, chunk, summary, received_at)
+            if number % settings.LOAD_CHECKPOINT_CHUNKS == 0:  # bounded work per checkpoint (settings)
+                con.execute("checkpoint")
             if progress:
                 progress(sum(info.bytes for info in chunk.values()))
     finally:
