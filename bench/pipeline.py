@@ -149,9 +149,10 @@ def main() -> int:
         "GX_ANALYTICS_ENABLED": "false",
     }
     config = settings.duckdb_settings(db)
+    loader_limit = settings.duckdb_settings(db, settings.LOADER_MEMORY_LIMIT)["memory_limit"]
     print(
         f"{args.events:,} events over {len(days)} days; full run on {len(days) - 1} days, nightly on the last; "
-        f"DuckDB memory_limit {config['memory_limit']}, threads {config['threads']}; "
+        f"DuckDB memory_limit {config['memory_limit']} (the loader: {loader_limit}), threads {config['threads']}; "
         f"load average {os.getloadavg()[0]:.1f}"
     )
     full = pipeline_steps(days[:-1], work, env, "full")

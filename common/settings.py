@@ -31,8 +31,9 @@ STORAGE_VERSION = "v1.2.0"
 #: variables with the same defaults for dbt; tests/test_spec_sync.py checks that they agree). A 10M-event
 #: ``dbt build`` stays under 3 GB peak RSS at 2GB. The loader's own default is lower (LOADER_MEMORY_LIMIT):
 #: DuckDB's JSON parsing, its checkpoint's buffers and the loader's Python reading of unclean files lie outside
-#: the limit, 300-450 MB of the process at 10M. Measured on 9.8M events (README "Speed"): a 1GB limit peaked at
-#: 1.44 GB; 512MB at 0.96 GB with one checkpoint at the end, 0.9x GB with one every LOAD_CHECKPOINT_CHUNKS.
+#: the limit, 400-600 MB of the process at 10M. Measured on 9.8M events (README "Speed", Memory): a 1GB limit
+#: peaked at 1.44 GB; 512MB at 0.93-1.04 GB (one checkpoint every LOAD_CHECKPOINT_CHUNKS); 384MB at 0.95 GB, 40%
+#: slower.
 MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT = "TELEMETRY_DB_MEMORY_LIMIT", "2GB"
 LOADER_MEMORY_LIMIT = "512MB"
 THREADS_ENV, DEFAULT_THREADS = "TELEMETRY_DB_THREADS", 2
