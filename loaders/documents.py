@@ -18,6 +18,7 @@ Record = tuple[int, int | None, Good | Bad]  # (line_number, record_index, what 
 
 #: A byte that is not JSON whitespace.
 _NOT_BLANK = re.compile(rb"[^ \t\r\n]")
+_BOM_BYTES = BOM.encode()
 
 
 def document_text(data: bytes) -> str | None:
@@ -26,11 +27,12 @@ def document_text(data: bytes) -> str | None:
     An NDJSON file is told by its first line (a whole JSON value with more text after it) before the whole
     file is decoded: a file of the 10M archive is 35 MB, which took two copies of it as text.
     """
-    head = data.removeprefix(BOM.encode()).lstrip(b" \t\r\n")
+    head = data.removeprefix(_BOM_BYTES).lstrip(b" \t\r\n")
     if head[:1] not in (b"[", b"{"):
         return None
     newline = head.find(b"\n")
-    if newline != -1 and _NOT_BLANK.search(head, newline):
+    one_line = newline == -1 or not _NOT_BLANK.search(head, newline)
+    if not one_line:
         try:
             first = head[:newline].decode("utf-8")
         except UnicodeDecodeError:
@@ -42,14 +44,9 @@ def document_text(data: bytes) -> str | None:
     except UnicodeDecodeError:
         return None
     stripped = text.strip(" \t\r\n")
-    if stripped[:1] not in ("[", "{"):
-        return None
-    first = stripped.split("\n", 1)[0]
-    if first != stripped and jsontext.is_one_value(first):
-        return None  # the first line stands alone: one message per line
     if not jsontext.is_one_value(stripped):
         return None
-    if first == stripped and stripped[0] == "{" and not _batch(stripped):
+    if one_line and stripped[0] == "{" and not _batch(stripped):
         return None  # one message on one line: an ordinary NDJSON line
     return text
 
