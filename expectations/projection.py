@@ -35,6 +35,7 @@ from typing import Any
 import duckdb
 
 from common import json_types
+from common.transactions import transaction
 from expectations.suites import ENVELOPE, GX_SCHEMA
 
 _HEX32 = "'[0-9a-f]{32}'"
@@ -270,20 +271,15 @@ def materialize(
 ) -> dict[str, int]:
     """Project the batch's rows into ``gx.<suite>``, one table per suite; the batch's row counts by suite.
 
-    An incremental batch is written in one transaction: one commit instead of one per table (a nightly
-    projection took 2.5 s in autocommit, 0.9 s in one transaction, at 10M rows), and a run that fails while
-    projecting leaves nothing behind. A full one stays in autocommit, so each big table is committed alone.
+    An incremental batch is written in one transaction: a run that fails while projecting leaves nothing
+    behind, and there is one commit instead of one per table (a nightly projection at 10M rows, beside GX's
+    import: 2.4-3.1 s in autocommit, 2.2 s in one transaction). A full one stays in autocommit, so each big
+    table is committed alone.
     """
     if batch.load_ids is None:
         return _materialize(con, suites, batch)
-    con.execute("begin transaction")
-    try:
-        rows = _materialize(con, suites, batch)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    return rows
+    with transaction(con):
+        return _materialize(con, suites, batch)
 
 
 def _materialize(con: duckdb.DuckDBPyConnection, suites: list[dict[str, Any]], batch: Batch) -> dict[str, int]:

@@ -29,6 +29,7 @@ from typing import Any
 
 import duckdb
 
+from common.transactions import transaction
 from expectations import projection, results
 from expectations.projection import Batch, quote_ident
 from expectations.suites import ENVELOPE, GX_SCHEMA
@@ -142,8 +143,7 @@ def commit(
     ``run`` is ``(run_id, run_at)``. Returns every suite's cumulative row count.
     """
     run_id, run_at = run
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(DDL)
         if plan.mode == FULL:  # a full run starts the series over (gx was rebuilt, so these are empty anyway)
             con.execute(f"delete from {RUNS}; delete from {LOADS}")
@@ -168,8 +168,4 @@ def commit(
             suite.suite: int(con.execute(f"select count(*) from {GX_SCHEMA}.{quote_ident(suite.suite)}").fetchone()[0])
             for suite in outcomes
         }
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return totals

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from common.transactions import transaction
 from loaders.classify import EARLIEST_EVENT_AT
 from loaders.find import InputFile, text_of
 from loaders.schema import ENVELOPE, quote
@@ -101,8 +102,7 @@ def land_chunk(
         return results
     load_ids = [row[0] for row in con.execute(f"select nextval('raw.load_id_seq') from range({len(files)})").fetchall()]
     con.executemany("insert into chunk_loads values (?, ?)", list(zip(files, load_ids, strict=True)))
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(INSERT_EVENTS, {"now": started})
         if os.environ.get("LOADERS_FAULT_AFTER_EVENTS"):  # fault injection for the crash test
             os._exit(70)
@@ -120,8 +120,4 @@ def land_chunk(
                 result.duplicates, rejected, started, finished, "loaded", None, info.modified_at,
             ))  # fmt: skip
         con.executemany(f"insert into raw.loads ({LOADS_COLUMNS}) values ({', '.join(['?'] * 15)})", rows)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return results

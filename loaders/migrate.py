@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
+from common.transactions import transaction
 from loaders import temp_tables
 from loaders.classify import classify_sql
 from loaders.schema import ENVELOPE, quote
@@ -35,8 +36,7 @@ def migrate(con: duckdb.DuckDBPyConnection, create_events: str) -> int:
     envelope = ", ".join(
         f"old.{quote(key.column)}" if key.column in KEPT else f"new.{quote(key.column)}" for key in ENVELOPE
     )
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(classify_sql(source))
         con.execute("drop view if exists raw.messages")
         con.execute("alter table raw.events rename to events_before_migration")
@@ -54,8 +54,4 @@ def migrate(con: duckdb.DuckDBPyConnection, create_events: str) -> int:
         if migrated != before:
             raise RuntimeError(f"migration would keep {migrated} of {before} rows; nothing was changed")
         con.execute("drop table raw.events_before_migration")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return migrated
