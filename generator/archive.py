@@ -8,10 +8,12 @@ bytes. Memory follows one 3-hour window and the installations active in it, not 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,26 @@ def _check(events: int, days: int, bad_fraction: float, start: dt.date) -> int:
     return start_ms
 
 
+@contextlib.contextmanager
+def no_cycle_collector() -> Iterator[None]:
+    """Python's cyclic garbage collector off inside (reference counting still frees everything: the generator
+    makes no reference cycles; ``gc.collect()`` after 300k events finds 33 unreachable objects).
+
+    The generator makes about ten container objects per event and keeps a growing set alive (installations, a
+    window's records), which every full collection walks again: at 10M events the collector took a third of
+    the generating process's time (204-214 s with it, 141 s without, the same bytes; that process peaked at
+    0.2 GB either way).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@no_cycle_collector()
 def generate(
     out: Path,
     events: int,
