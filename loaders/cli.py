@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import re
 import sys
@@ -121,6 +122,21 @@ def _run_spark(args: argparse.Namespace) -> tuple[RunSummary, str] | int:
     return summary, f"Spark catalog raw.* ({warehouse_location()})"
 
 
+#: mallopt's parameter number for the mmap threshold (glibc malloc.h)
+M_MMAP_THRESHOLD = -3
+
+
+def _return_freed_memory() -> None:
+    """Large allocations get their own mappings (settings.LOADER_MMAP_THRESHOLD); glibc only, else nothing."""
+    if "MALLOC_MMAP_THRESHOLD_" in os.environ:
+        return
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc (macOS, musl without mallopt)
+        return
+    mallopt(M_MMAP_THRESHOLD, settings.LOADER_MMAP_THRESHOLD)
+
+
 def _run_load(args: argparse.Namespace) -> int:
     if args.engine == "spark":
         ran = _run_spark(args)
@@ -130,6 +146,8 @@ def _run_load(args: argparse.Namespace) -> int:
     from loaders.load import load
     from loaders.schema import OutdatedWarehouse
     from loaders.warehouse import WarehouseInUse, WarehouseUnusable
+
+    _return_freed_memory()
 
     def say(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
