@@ -39,7 +39,7 @@ LOADER_MEMORY_LIMIT = "512MB"
 #: glibc's malloc serves allocations of this many bytes and more with their own mappings in the loader, so
 #: memory freed is returned at once. glibc's default threshold rises to the largest block freed (up to 32 MB),
 #: so the loader's per-file buffers (a gzip file's text, 20-35 MB at 10M) were reused from the heap and stayed
-#: in RSS; fixed at 128 KiB a 9.8M load peaked at 0.80-0.89 GB instead of 0.94-1.04 GB. ``MALLOC_MMAP_THRESHOLD_``
+#: in RSS; fixed at 128 KiB a 9.8M load peaked at 0.78-0.99 GiB instead of 0.93-1.04. ``MALLOC_MMAP_THRESHOLD_``
 #: in the environment (glibc's own variable) takes precedence.
 LOADER_MMAP_THRESHOLD = 128 * 1024
 THREADS_ENV, DEFAULT_THREADS = "TELEMETRY_DB_THREADS", 2
