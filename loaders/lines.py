@@ -8,6 +8,7 @@ characters, no unpaired surrogate escapes). The secret key's value is masked in 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from common.settings import MAX_DEPTH, MAX_LINE_BYTES
@@ -17,6 +18,7 @@ PREVIEW_BYTES = 1000
 BOM = "\ufeff"
 #: JSON whitespace around a readable line's value is not kept (DuckDB's reader drops it: both paths agree).
 JSON_WS = " \t\r\n"
+CONTROL = re.compile(r"[\x00-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ def kind_of(text: str) -> str:
 
 def _has_control(text: str) -> bool:
     """Raw control characters (tab included): their line is read strictly, and a reject keeps its bytes."""
-    return any(ord(char) < 32 for char in text)
+    return CONTROL.search(text) is not None
 
 
 def _bad(reason: str, detail: str, text: str, raw: bytes | None) -> Bad:
@@ -74,8 +76,7 @@ def check_text(text: str, raw: bytes | None = None, strict: bool = False) -> Goo
         return _bad("invalid_json", f"not valid JSON: {error}", text, exact)
     except UnicodeEncodeError:
         return _bad("invalid_json", "not valid JSON: an unpaired UTF-16 surrogate escape", text, exact)
-    if jsontext.has_secret(text):  # masked, not cut: a line rejected later keeps everything but the value
-        text = jsontext.mask_secret(text)
+    text = jsontext.mask_secret(text)  # masked, not cut: a line rejected later keeps everything but the value
     return Good(kind_of(text), text.strip(JSON_WS), strict=True)
 
 

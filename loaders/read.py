@@ -220,9 +220,9 @@ def stage(con: duckdb.DuckDBPyConnection, items: list[Staged]) -> None:
 def _slow_path(con: duckdb.DuckDBPyConnection, files: dict[int, InputFile], failed: dict[int, str]) -> None:
     unclean = unclean_files(con, files)
     items: list[Staged] = []
-    with ThreadPoolExecutor(max_workers=1) as pool:  # decompress the next file while this one is handled
+    with ThreadPoolExecutor(max_workers=2) as pool:  # decompress the next two files while this one is handled
         pending = iter(unclean.items())
-        ahead = [(idx, scanned, pool.submit(read_bytes, files[idx])) for idx, scanned in islice(pending, 1)]
+        ahead = [(idx, scanned, pool.submit(read_bytes, files[idx])) for idx, scanned in islice(pending, 2)]
         while ahead:
             idx, scanned, data = ahead.pop(0)
             ahead += [(nxt, more, pool.submit(read_bytes, files[nxt])) for nxt, more in islice(pending, 1)]
