@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import gzip
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from itertools import islice
 
 import duckdb
 
+from common import settings
 from loaders import jsontext
 from loaders.classify import BAD_LINE, FAST_SOURCE, SLOW_SOURCE, classify_sql
 from loaders.documents import document_text, records
@@ -91,6 +91,10 @@ def unclean_files(con: duckdb.DuckDBPyConnection, files: dict[int, InputFile]) -
         if scanned.bad or document or info.uncompressed_bytes not in sizes or os.environ.get(FORCE_SLOW):
             unclean[idx] = scanned
     return unclean
+
+
+def _text_bytes(info: InputFile) -> int:
+    return info.uncompressed_bytes or info.bytes
 
 
 def read_bytes(info: InputFile) -> bytes:
@@ -218,14 +222,26 @@ def stage(con: duckdb.DuckDBPyConnection, items: list[Staged]) -> None:
 
 
 def _slow_path(con: duckdb.DuckDBPyConnection, files: dict[int, InputFile], failed: dict[int, str]) -> None:
-    unclean = unclean_files(con, files)
+    unclean = list(unclean_files(con, files).items())
     items: list[Staged] = []
-    with ThreadPoolExecutor(max_workers=2) as pool:  # decompress the next two files while this one is handled
-        pending = iter(unclean.items())
-        ahead = [(idx, scanned, pool.submit(read_bytes, files[idx])) for idx, scanned in islice(pending, 2)]
+    ahead: list[tuple[int, Scanned, Future[bytes]]] = []  # decompressing in the pool while a file is handled
+    position = 0
+
+    def fill() -> None:  # settings.SLOW_PATH_AHEAD: at least one file, more while they fit in the byte budget
+        nonlocal position
+        while position < len(unclean) and len(ahead) < settings.SLOW_PATH_AHEAD_FILES:
+            idx, scanned = unclean[position]
+            budget = sum(_text_bytes(files[queued]) for queued, _, _ in ahead) + _text_bytes(files[idx])
+            if ahead and budget > settings.SLOW_PATH_AHEAD_BYTES:
+                return
+            ahead.append((idx, scanned, pool.submit(read_bytes, files[idx])))
+            position += 1
+
+    with ThreadPoolExecutor(max_workers=settings.SLOW_PATH_AHEAD_FILES) as pool:
+        fill()
         while ahead:
             idx, scanned, data = ahead.pop(0)
-            ahead += [(nxt, more, pool.submit(read_bytes, files[nxt])) for nxt, more in islice(pending, 1)]
+            fill()
             try:
                 items += redo_file(con, idx, data.result(), scanned)
             except (OSError, EOFError, gzip.BadGzipFile) as error:
