@@ -75,6 +75,11 @@ class InputFile:
     def source_file(self) -> str:
         return text_of(self.path)
 
+    @property
+    def text_bytes(self) -> int:
+        """Bytes of text it holds (the compressed size when that is unknown): what chunks and look-ahead budget."""
+        return self.uncompressed_bytes or self.bytes
+
 
 @dataclass(frozen=True)
 class Skipped:

@@ -48,7 +48,7 @@ def chunks(files: list[tuple[int, InputFile]]) -> list[dict[int, InputFile]]:
     current: dict[int, InputFile] = {}
     size, limit = 0, settings.load_chunk_bytes()
     for idx, info in files:
-        text_bytes = info.uncompressed_bytes or info.bytes
+        text_bytes = info.text_bytes
         if current and (size + text_bytes > limit or len(current) >= settings.LOAD_CHUNK_FILES):
             found.append(current)
             current, size = {}, 0

@@ -93,10 +93,6 @@ def unclean_files(con: duckdb.DuckDBPyConnection, files: dict[int, InputFile]) -
     return unclean
 
 
-def _text_bytes(info: InputFile) -> int:
-    return info.uncompressed_bytes or info.bytes
-
-
 def read_bytes(info: InputFile) -> bytes:
     """The file's decompressed bytes (zlib releases the GIL: callers may read several files in threads)."""
     data = info.path.read_bytes()
@@ -227,11 +223,11 @@ def _slow_path(con: duckdb.DuckDBPyConnection, files: dict[int, InputFile], fail
     ahead: list[tuple[int, Scanned, Future[bytes]]] = []  # decompressing in the pool while a file is handled
     position = 0
 
-    def fill() -> None:  # settings.SLOW_PATH_AHEAD: at least one file, more while they fit in the byte budget
+    def fill() -> None:  # SLOW_PATH_AHEAD_FILES at most; more than one only within SLOW_PATH_AHEAD_BYTES
         nonlocal position
         while position < len(unclean) and len(ahead) < settings.SLOW_PATH_AHEAD_FILES:
             idx, scanned = unclean[position]
-            budget = sum(_text_bytes(files[queued]) for queued, _, _ in ahead) + _text_bytes(files[idx])
+            budget = sum(files[queued].text_bytes for queued, _, _ in ahead) + files[idx].text_bytes
             if ahead and budget > settings.SLOW_PATH_AHEAD_BYTES:
                 return
             ahead.append((idx, scanned, pool.submit(read_bytes, files[idx])))
