@@ -43,12 +43,13 @@ def scan(con: duckdb.DuckDBPyConnection, files: dict[int, InputFile]) -> None:
     """Read and classify all files of a chunk in one parallel scan; raises if a file is unreadable."""
     paths = [info.scan_path for info in files.values()]  # an alias when the name is not plain text (loaders.find)
     con.execute(classify_sql(FAST_SOURCE), {"paths": paths, "idx": list(files)})
-    # The scan's rows are in file order: number them across the chunk, then remember where each file starts.
+    # The scan's rows are in file order: number them across the chunk, then remember where each file starts;
+    # every file gets its row, also one DuckDB read no row of (Python reads it, numbering from 0).
     con.execute("update classified set line_number = rowid + 1")
     con.execute(
         """insert into line_offsets
-           select file_idx, min(line_number) - 1 from classified
-           where file_idx in (select unnest($idx)) group by 1""",
+           select file_idx, coalesce(min(line_number) - 1, 0)
+           from (select unnest($idx) as file_idx) left join classified using (file_idx) group by 1""",
         {"idx": list(files)},
     )
 

@@ -21,7 +21,8 @@ TABLES: dict[str, tuple[str, str]] = {
     ),
     "line_offsets": (
         "file_idx integer, line_offset bigint",
-        "read: where a file's lines start in classified's chunk-wide numbering (0 once Python renumbered it)",
+        "read: one row per file read; where its lines start in classified's chunk-wide numbering (0 once Python "
+        "renumbered it, or when DuckDB read no row of it)",
     ),
     "classified": (
         "file_idx integer, line_number bigint, record_index integer, reason varchar, detail varchar, "

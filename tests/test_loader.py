@@ -119,6 +119,17 @@ def test_blank_and_bad_lines_among_duckdbs_rows_keep_physical_line_numbers(tmp_p
     assert got["fast"] == got["slow"]
 
 
+def test_a_file_duckdb_reads_no_row_of_is_read_in_python_losing_nothing(db: Path, tmp_path: Path) -> None:
+    """DuckDB 1.5's reader returns no row for a one-byte file without a newline (``4``) when it is scanned alone
+    (beside other files it reads it); such a file is read in Python and its line kept, here rejected."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.ndjson").write_bytes(b"4")
+    assert run(db, "load", str(tmp_path / "in" / "a.ndjson")).returncode == 0
+    assert query(db, "select line_number, reason, raw_line from raw.rejected_events") == [(1, "not_an_object", "4")]
+    assert query(db, "select lines, records, rejected from raw.loads") == [(1, 1, 1)]
+    identity_holds(db)
+
+
 def test_envelope_columns_and_lossless_message(db: Path, tmp_path: Path) -> None:
     original = message(1, event="Training Completed", properties={"training_id": "t1", "runtime": 0})
     write(tmp_path / "a.json", [json.dumps(original)])
