@@ -3,6 +3,10 @@
 A line is accepted for classification only if it is UTF-8, at most ``MAX_LINE_BYTES``, at most
 ``MAX_DEPTH`` deep and RFC 8259 JSON (no ``NaN``/``Infinity``, no trailing commas, no raw control
 characters, no unpaired surrogate escapes). The secret key's value is masked in what is kept.
+
+A line that fails only the depth or the strict reading is still staged, as its value without the JSON whitespace
+around it, for DuckDB to judge as the fast path does (README "Bytes before JSON"): if DuckDB reads it, the SQL
+flags it and the strict reading rejects the value's text; if not, the whole line is kept (``Good.unread``).
 """
 
 from __future__ import annotations
@@ -22,18 +26,19 @@ CONTROL = re.compile(r"[\x00-\x1f]")
 
 
 @dataclass(frozen=True)
-class Good:
-    kind: str  # object | array | scalar
-    text: str  # the text to classify (after a strict reading: RFC 8259 JSON, the secret key removed)
-    strict: bool = False  # read strictly already (the SQL then flags nothing)
-
-
-@dataclass(frozen=True)
 class Bad:
     reason: str
     detail: str
     raw_line: str
     raw_bytes: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Good:
+    kind: str  # object | array | scalar
+    text: str  # the text to classify (after a strict reading: RFC 8259 JSON, the secret key removed)
+    strict: bool = False  # read strictly already (the SQL then flags nothing)
+    unread: Bad | None = None  # the reject to keep instead when DuckDB cannot read ``text`` (loaders.read.stage)
 
 
 def _no_constant(name: str) -> object:
@@ -60,8 +65,8 @@ def _bad(reason: str, detail: str, text: str, raw: bytes | None) -> Bad:
 def check_text(text: str, raw: bytes | None = None, strict: bool = False) -> Good | Bad:
     """Read decoded text (a line or a document's element).
 
-    Not strict: only what DuckDB must not see (too deep); DuckDB judges the JSON and flags what Python must
-    read strictly. Strict: RFC 8259 by Python's reader, and the secret key cut from the text.
+    Not strict: only the depth limit; DuckDB judges the JSON and flags what Python must read strictly.
+    Strict: RFC 8259 by Python's reader, and the secret key cut from the text.
     """
     exact = raw if raw is not None and _has_control(text) else None  # keep bytes a text column can't show
     deepest = jsontext.depth(text)
@@ -81,7 +86,8 @@ def check_text(text: str, raw: bytes | None = None, strict: bool = False) -> Goo
 
 
 def check_line(raw: bytes, first: bool = False) -> Good | Bad | None:
-    """Strictly read one physical line (without its newline); None for a blank line."""
+    """Read one physical line (without its newline); None for a blank line. A reject only for what DuckDB
+    cannot see (not UTF-8, too large); the rest is staged (see the module's docstring)."""
     raw = raw.removesuffix(b"\r")
     if not raw.strip(b" \t\r\n"):
         return None
@@ -95,4 +101,8 @@ def check_line(raw: bytes, first: bool = False) -> Good | Bad | None:
         return _bad("invalid_utf8", detail, raw.decode("utf-8", "backslashreplace"), raw)
     if first:
         text = text.removeprefix(BOM)  # a byte-order mark before the first line is not part of the data
-    return check_text(text, raw, strict=_has_control(text))
+    found = check_text(text, raw, strict=_has_control(text))
+    if isinstance(found, Bad):  # too deep or not strict JSON: judged on the value, as the fast path judges it
+        value = text.strip(JSON_WS)
+        return Good(kind_of(value), value, unread=found)
+    return found

@@ -215,7 +215,23 @@ def stage(con: duckdb.DuckDBPyConnection, items: list[Staged]) -> None:
     if good:
         insert_rows(con, "stage", good)
         con.execute(classify_sql(SLOW_SOURCE))
-    insert_rows(con, "pre_rejects", bad)
+    insert_rows(con, "pre_rejects", bad + _unread(con, items))
+
+
+def _unread(con: duckdb.DuckDBPyConnection, items: list[Staged]) -> list[tuple]:
+    """The whole-line rejects of staged values DuckDB could not read (``Good.unread``); their SQL rows go."""
+    held = {(idx, line): item.unread for idx, line, index, item in items if isinstance(item, Good) and item.unread}
+    if not held:
+        return []
+    keys = {"idx": [idx for idx, _ in held], "line": [line for _, line in held]}
+    unread = con.execute(
+        f"""delete from classified using (select unnest($idx) as file_idx, unnest($line) as line_number) as held
+            where classified.file_idx = held.file_idx and classified.line_number = held.line_number
+              and ({BAD_LINE}) returning classified.file_idx, classified.line_number""",
+        keys,
+    ).fetchall()
+    return [(idx, line, None, held[idx, line].reason, held[idx, line].detail, held[idx, line].raw_line,
+             held[idx, line].raw_bytes) for idx, line in unread]  # fmt: skip
 
 
 def _slow_path(con: duckdb.DuckDBPyConnection, files: dict[int, InputFile], failed: dict[int, str]) -> None:

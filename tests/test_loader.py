@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from common.settings import MAX_LINE_BYTES
+from common.settings import MAX_DEPTH, MAX_LINE_BYTES
 
 REPO = Path(__file__).resolve().parent.parent
 USER = "37696a59d4d84e4bbeeda0fc7ad4cd92"
@@ -117,6 +117,27 @@ def test_blank_and_bad_lines_among_duckdbs_rows_keep_physical_line_numbers(tmp_p
     assert [(number, reason) for number, reason, _ in rejects] == [(7, "invalid_json"), (10, "invalid_utf8")]
     assert loads == [(7, 7, 5, 2)]
     assert got["fast"] == got["slow"]
+
+
+def test_control_whitespace_around_a_line_is_not_kept_when_duckdb_reads_it_on_both_paths(tmp_path: Path) -> None:
+    """A tab or CR around a line's value is JSON whitespace (README "Bytes before JSON"): a reject of a line DuckDB
+    reads (here ``-Infinity``, which only strict JSON refuses; a CR inside a line too deep) keeps the value's text;
+    an unreadable line is kept whole, bytes included. The forced slow path read such lines strictly at once and kept
+    them whole (found by the fuzz)."""
+    deep = '{"d":\r' + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "," + line(6)[1:]
+    lines = [line(1), "\r" + '{"x":-Infinity,' + line(2)[1:], "\t" + line(3) + "\t", "\t{not json", line(5), deep]
+    write(tmp_path / "in" / "a.jsonl", lines)
+    got = {}
+    for name, env in (("fast", {}), ("slow", {"LOADERS_FORCE_SLOW_PATH": "1"})):
+        db = tmp_path / f"{name}.duckdb"
+        assert run(db, "load", str(tmp_path / "in"), env=env).returncode == 0
+        got[name] = query(db, "select line_number, reason, detail, raw_line, raw_bytes from raw.rejected_events "
+                              "order by 1")  # fmt: skip
+        identity_holds(db)
+    value = '{"x":-Infinity,' + line(2)[1:]
+    assert [row[:2] for row in got["fast"]] == [(2, "invalid_json"), (4, "invalid_json"), (6, "too_deep")]
+    assert [(row[3], row[4]) for row in got["fast"]] == [(value, None), ("\t{not json", b"\t{not json"), (deep, None)]
+    assert got["slow"] == got["fast"]
 
 
 def test_a_file_duckdb_reads_no_row_of_is_read_in_python_losing_nothing(db: Path, tmp_path: Path) -> None:
