@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import duckdb
@@ -159,8 +160,9 @@ def disagreement(fast: dict[str, list[tuple]], slow: dict[str, list[tuple]]) -> 
     """Where the fast and the forced slow path's raw layers differ: the rows of each table that only one holds."""
     problems = []
     for table, rows in fast.items():
-        only = [("fast", row) for row in rows if row not in slow[table]]
-        only += [("slow", row) for row in slow[table] if row not in rows]
+        ours, theirs = Counter(rows), Counter(slow[table])  # counted: a row held twice by one path differs too
+        only = [("fast", row) for row in (ours - theirs).elements()]
+        only += [("slow", row) for row in (theirs - ours).elements()]
         problems += [f"the fast and the forced slow path disagree: raw.{table} only {path}: {row!r:.400}"
                      for path, row in only]  # fmt: skip
     return problems
