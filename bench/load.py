@@ -10,6 +10,7 @@
 - memory: the loader's peak RSS at 1M and at `--existing` events (default 10M over 60 days, less the last day).
 - nightly: on that warehouse, load the held-back last day; against the same day into an empty warehouse.
 - skip: `--files` small files (default 10,000) loaded once, then the re-run that skips them all.
+- bound: the least a lossless design costs in DuckDB, on both throughput archives (bench/bound.py).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import duckdb
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.bound import bound  # noqa: E402
 from common.settings import STORAGE_VERSION  # noqa: E402
 from generator import generate  # noqa: E402
 
@@ -193,17 +195,25 @@ def main() -> None:
     parser.add_argument("--existing", type=int, default=10_000_000, help="events of the nightly/memory archive")
     parser.add_argument("--days", type=int, default=60, help="days of the nightly/memory archive")
     parser.add_argument("--files", type=int, default=10_000, help="small files of the skip case")
-    parser.add_argument("--only", choices=("throughput", "memory", "nightly", "skip"), action="append")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each design in the bound section")
+    parser.add_argument("--only", choices=("throughput", "memory", "nightly", "skip", "bound"), action="append")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out", help="where archives are kept")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    sections = set(args.only or ("throughput", "nightly", "skip"))
+    sections = set(args.only or ("throughput", "nightly", "skip", "bound"))
     if "throughput" in sections:
         throughput(args.out, args.events)
     if sections & {"memory", "nightly"}:
         nightly(args.out, args.existing, args.days)
     if "skip" in sections:
         skip(args.out, args.files)
+    if "bound" in sections:
+        for name, bad in (("clean", 0.0), ("1% bad", 0.01)):
+            print(f"\n== bound, {name} ({args.events:,} events, {args.repeats} runs each; ratio = engine s / design s)")
+            with tempfile.TemporaryDirectory(dir=args.out) as tmp:
+                files = gz_files(archive(args.out, args.events, bad))
+                columns = (ENGINE_COLUMNS, FLOOR_COLUMNS, FLOOR_TABLE)
+                bound(files, Path(tmp), args.repeats, TARGETS[name], columns, bad_lines=bad > 0)
 
 
 if __name__ == "__main__":
