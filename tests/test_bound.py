@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from bench.bound import _LINES, KEEPS_BAD_LINES, ND, NUMBERED, _time, designs
+from bench.bound import _LINES, KEEPS_BAD_LINES, ND, NUMBERED, designs, run
 from bench.load import ENGINE_COLUMNS, FLOOR_COLUMNS, FLOOR_TABLE
 
 LINES = [
@@ -35,21 +35,21 @@ def test_json_reader_rows_are_not_physical_lines_but_the_csv_reader_rows_are(tmp
     with duckdb.connect() as con:
         objects = con.execute(f"select json::varchar from read_json_objects($files, {ND})", {"files": files}).fetchall()
         lines = con.execute(f"select line from read_csv($files, {_LINES})", {"files": files}).fetchall()
-    assert len(objects) != len(LINES)  # blank lines skipped, two objects on line 3 split
+    assert len(objects) == 3  # the blank lines skipped (two objects on one line: one NULL row)
     assert [line for (line,) in lines] == [line.decode() or None for line in LINES]
 
 
-def test_every_design_runs_and_keeps_every_row(tmp_path: Path) -> None:
+def test_every_design_runs_and_writes_the_readable_lines(tmp_path: Path) -> None:
     files = [_archive(tmp_path)]
     assert set(KEEPS_BAD_LINES) <= set(NUMBERED)
     for name, statements in designs(ENGINE_COLUMNS, FLOOR_COLUMNS).items():
-        work = tmp_path / name.replace(" ", "_").replace(",", "").replace("+", "and")
-        work.mkdir()
-        seconds, cpu = _time(statements, files, FLOOR_TABLE, work)
-        assert seconds >= 0 and cpu >= 0, name
-    with duckdb.connect() as con:  # the physical design reads one row per line; only the two objects are inserted
-        con.execute(FLOOR_TABLE)
-        for statement in designs(ENGINE_COLUMNS, FLOOR_COLUMNS)["physical lines, numbered"]:
-            con.execute(statement, {"files": files} if "$files" in statement else {})
-        assert con.execute("select count(*) from scanned").fetchone() == (len(LINES),)
-        assert con.execute("select list(event order by event) from events").fetchone() == (["a", "d"],)
+        with duckdb.connect() as con:
+            con.execute(FLOOR_TABLE)
+            for statement in statements:
+                run(con, statement, files)
+            tables = {table for (table,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+            written = "t" if "t" in tables else "events"
+            assert con.execute(f"select count(*) from {written}").fetchone()[0] >= 2, name
+            if name == "physical lines, numbered":  # one row per line read; only the two objects inserted
+                assert con.execute("select count(*) from scanned").fetchone() == (len(LINES),)
+                assert con.execute("select list(event order by event) from events").fetchone() == (["a", "d"],)
